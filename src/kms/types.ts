@@ -48,5 +48,11 @@ export interface Kms {
   listKeys(): Promise<string[]>;
   keyStatus(keyId: string): Promise<KeyStatus>;
   rotateKey(keyId: string): Promise<KeyStatus>;
+  /**
+   * Refuse to decrypt ciphertexts sealed by versions below `version` (Vault's
+   * min_decryption_version). Raise it only after a rewrap. Optional so that
+   * test fakes need not implement it; both real backends do.
+   */
+  setMinDecryptionVersion?(keyId: string, version: number): Promise<KeyStatus>;
   health(): Promise<KmsHealth>;
 }
