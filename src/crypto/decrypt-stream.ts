@@ -1,0 +1,92 @@
+// DARE 2.0 package stream -> plaintext. A package's plaintext is emitted only
+// after its tag verified; any tampering, truncation or extension errors the stream.
+import { assert } from '../util/assert.ts';
+import { defaultEngine, type AeadKey, type PackageCipher } from './engine.ts';
+import { CryptoError } from './errors.ts';
+import { openPackage } from './seal-package.ts';
+import { PackageChecker } from './package-checker.ts';
+import { PackageSplitter } from './package-splitter.ts';
+import type { PackageRange } from './range.ts';
+import { wipe } from './wipe.ts';
+
+export interface DecryptOptions {
+  engine?: PackageCipher;
+  /** Packages opened concurrently; defaults to the engine's measured best. */
+  batchPackages?: number;
+  /** Sequence number of the first input package (ranged reads). Default 0. */
+  firstSequence?: number;
+  /** Exact package count expected; without it the input must end with a final package. */
+  packageCount?: number;
+  /** With packageCount: whether the last expected package is the final one. Default true. */
+  lastIsFinal?: boolean;
+}
+
+/** Decrypts with `objectKey` (32 bytes, copied at once: callers may wipe theirs on return). */
+export function decryptStream(objectKey: Uint8Array, opts: DecryptOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+  const engine = opts.engine ?? defaultEngine;
+  const batchPackages = opts.batchPackages ?? engine.batchPackages;
+  assert(batchPackages >= 1, 'decryptStream: bad batch size');
+  const raw = objectKey.slice();
+  const splitter = new PackageSplitter();
+  const checker = new PackageChecker({
+    firstSequence: opts.firstSequence ?? 0,
+    packageCount: opts.packageCount,
+    lastIsFinal: opts.lastIsFinal ?? true,
+  });
+  let key: AeadKey | undefined;
+
+  const openGroup = async (group: Uint8Array[], ctrl: TransformStreamDefaultController<Uint8Array>): Promise<void> => {
+    assert(key !== undefined, 'decryptStream: key not imported');
+    const sequences: number[] = [];
+    let failure: unknown;
+    for (const pkg of group) {
+      try { sequences.push(checker.check(pkg)); } catch (e) { failure = e; break; }
+    }
+    const k = key;
+    const plains = await Promise.all(sequences.map((seq, i) => openPackage(k, group[i]!, seq)));
+    for (const plain of plains) {
+      if (plain === null) throw new CryptoError('TagMismatch', 'package failed authentication');
+      ctrl.enqueue(plain);
+    }
+    if (failure !== undefined) throw failure;
+  };
+
+  return new TransformStream<Uint8Array, Uint8Array>({
+    async start() {
+      try { key = await engine.importKey(raw); } finally { wipe(raw); }
+    },
+    async transform(chunk, ctrl) {
+      const packages = splitter.push(chunk);
+      for (let i = 0; i < packages.length; i += batchPackages) {
+        await openGroup(packages.slice(i, i + batchPackages), ctrl);
+      }
+    },
+    flush() {
+      checker.finish(splitter.pendingBytes);
+    },
+  });
+}
+
+/** Decrypts the packages of `range` and cuts out its plaintext bytes. Input: stored bytes of the range only. */
+export function decryptRangeStream(objectKey: Uint8Array, range: PackageRange, opts: Omit<DecryptOptions, 'firstSequence' | 'packageCount' | 'lastIsFinal'> = {}): ReadableWritablePair<Uint8Array, Uint8Array> {
+  const decrypt = decryptStream(objectKey, { ...opts, firstSequence: range.firstSequence, packageCount: range.packageCount, lastIsFinal: range.lastIsFinal });
+  return { writable: decrypt.writable, readable: decrypt.readable.pipeThrough(sliceStream(range.skipBytes, range.takeBytes)) };
+}
+
+/** Drops `skipBytes`, passes `takeBytes`, drops the rest; errors if the input ends short. */
+export function sliceStream(skipBytes: number, takeBytes: number): TransformStream<Uint8Array, Uint8Array> {
+  let skip = skipBytes;
+  let take = takeBytes;
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, ctrl) {
+      const from = Math.min(skip, chunk.length);
+      skip -= from;
+      const to = Math.min(chunk.length, from + take);
+      take -= to - from;
+      if (to > from) ctrl.enqueue(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
+    },
+    flush() {
+      if (take > 0 || skip > 0) throw new CryptoError('MissingFinal', 'decrypted range is shorter than expected');
+    },
+  });
+}

@@ -1,0 +1,74 @@
+// Plaintext -> DARE 2.0 package stream, for any input chunking. Memory stays at
+// one staging payload plus the packages of the chunk being processed.
+import { assert } from '../util/assert.ts';
+import { cryptoRandom, type Random } from '../util/random.ts';
+import { defaultEngine, type AeadKey, type PackageCipher } from './engine.ts';
+import { Dare } from './format.ts';
+import { sealBatch } from './seal-package.ts';
+import { Slab } from './slab.ts';
+import { wipe } from './wipe.ts';
+
+export interface EncryptOptions {
+  engine?: PackageCipher;
+  /** Packages sealed concurrently; defaults to the engine's measured best. */
+  batchPackages?: number;
+  /** 12-byte base nonce. Random by default; fixed only for known-answer vectors. */
+  nonce?: Uint8Array;
+  random?: Random;
+}
+
+/** Encrypts with `objectKey` (32 bytes). The key is copied at once: callers may wipe theirs on return. */
+export function encryptStream(objectKey: Uint8Array, opts: EncryptOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+  const engine = opts.engine ?? defaultEngine;
+  const batchPackages = opts.batchPackages ?? engine.batchPackages;
+  const nonce = opts.nonce?.slice() ?? (opts.random ?? cryptoRandom).bytes(Dare.nonceBytes);
+  assert(nonce.length === Dare.nonceBytes && batchPackages >= 1, 'encryptStream: bad options');
+  const raw = objectKey.slice();
+  let key: AeadKey | undefined;
+  const stage = new Uint8Array(Dare.payloadBytesMax);
+  let stageBytes = 0;
+  let sequence = 0;
+  const slab = new Slab();
+
+  const emit = async (payloads: Uint8Array[], final: boolean, ctrl: TransformStreamDefaultController<Uint8Array>): Promise<void> => {
+    assert(key !== undefined, 'encryptStream: key not imported');
+    for (let i = 0; i < payloads.length; i += batchPackages) {
+      const group = payloads.slice(i, i + batchPackages);
+      assert(sequence + group.length <= Dare.sequenceCount, 'encryptStream: stream too long');
+      const isLast = final && i + group.length === payloads.length;
+      for (const pkg of await sealBatch(key, nonce, sequence, group, isLast, slab)) ctrl.enqueue(pkg);
+      sequence += group.length;
+    }
+  };
+
+  return new TransformStream<Uint8Array, Uint8Array>({
+    async start() {
+      try { key = await engine.importKey(raw); } finally { wipe(raw); }
+    },
+    async transform(chunk, ctrl) {
+      // A full payload is sealed only once a later byte proves it is not the final one.
+      const full: Uint8Array[] = [];
+      let offset = 0;
+      if (stageBytes > 0) {
+        offset = Math.min(Dare.payloadBytesMax - stageBytes, chunk.length);
+        stage.set(chunk.subarray(0, offset), stageBytes);
+        stageBytes += offset;
+        if (offset === chunk.length) return;
+        full.push(stage);
+      }
+      while (chunk.length - offset > Dare.payloadBytesMax) {
+        full.push(chunk.subarray(offset, offset + Dare.payloadBytesMax)); // zero-copy
+        offset += Dare.payloadBytesMax;
+      }
+      await emit(full, false, ctrl);
+      // The stage is free again only now that its payload is sealed.
+      stage.set(chunk.subarray(offset), 0);
+      stageBytes = chunk.length - offset;
+    },
+    async flush(ctrl) {
+      // An empty plaintext is an empty stream, as in sio.
+      if (stageBytes > 0) await emit([stage.subarray(0, stageBytes)], true, ctrl);
+      stage.fill(0);
+    },
+  });
+}

@@ -1,0 +1,46 @@
+// node:crypto AES-256-GCM engine (BoringSSL in Bun). Synchronous: one package at a time.
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import { assert } from '../util/assert.ts';
+import { Dare } from './format.ts';
+import type { AeadKey, PackageCipher } from './engine.ts';
+
+const algorithm = 'aes-256-gcm';
+
+function nodeKey(key: KeyObject): AeadKey {
+  return {
+    seal(iv, aad, plaintext, out) {
+      assert(out.length === plaintext.length + Dare.tagBytes, 'gcm: output size');
+      const cipher = createCipheriv(algorithm, key, iv, { authTagLength: Dare.tagBytes });
+      cipher.setAAD(aad);
+      const body = cipher.update(plaintext);
+      const tail = cipher.final();
+      assert(tail.length === 0 && body.length === plaintext.length, 'gcm: unexpected output size');
+      out.set(body, 0);
+      out.set(cipher.getAuthTag(), plaintext.length);
+    },
+    open(iv, aad, sealed) {
+      if (sealed.length < Dare.tagBytes) return null;
+      const bodyBytes = sealed.length - Dare.tagBytes;
+      const decipher = createDecipheriv(algorithm, key, iv, { authTagLength: Dare.tagBytes });
+      decipher.setAAD(aad);
+      decipher.setAuthTag(sealed.subarray(bodyBytes));
+      const plain = decipher.update(sealed.subarray(0, bodyBytes));
+      try {
+        decipher.final();
+      } catch {
+        plain.fill(0); // unauthenticated bytes: drop them
+        return null;
+      }
+      return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
+    },
+  };
+}
+
+export const nodeEngine: PackageCipher = {
+  name: 'node',
+  batchPackages: 1,
+  importKey(raw) {
+    assert(raw.length === Dare.keyBytes, 'gcm: key must be 32 bytes');
+    return Promise.resolve(nodeKey(createSecretKey(Buffer.from(raw))));
+  },
+};
