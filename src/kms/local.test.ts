@@ -57,7 +57,7 @@ describe('LocalKms', () => {
     const dataKey = await kms.generateDataKey('auto', ctx);
     expect(dataKey.keyVersion).toBe(1);
     expect(await kms.listKeys()).toEqual(['auto']);
-    expect(await codeOf(kms.decrypt('other', dataKey.ciphertext, ctx))).toBe('DecryptFailed');
+    expect(await codeOf(kms.decrypt('other', dataKey.ciphertext, ctx))).toBe('KeyNotFound');
     expect(await kms.listKeys()).toEqual(['auto']);
   });
 

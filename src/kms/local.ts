@@ -157,9 +157,9 @@ export class LocalKms implements Kms {
   }
 
   private async open(keyId: string, ciphertext: Uint8Array, aadContext: Uint8Array): Promise<Uint8Array> {
-    const parsed = decodeLocalCiphertext(ciphertext);
-    if (parsed.keyId !== keyId) throw new KmsError('DecryptFailed', `ciphertext was sealed by KMS key ${parsed.keyId}, not ${keyId}`);
     let record = await this.requireKey(keyId);
+    const parsed = decodeLocalCiphertext(ciphertext);
+    if (parsed.keyId !== keyId) throw new KmsError('DecryptFailed', `ciphertext was sealed by another KMS key, not ${keyId}`);
     if (parsed.keyVersion > record.versions.length) record = await this.requireKey(keyId, true);
     if (parsed.keyVersion > record.versions.length) throw new KmsError('DecryptFailed', `KMS key ${keyId} has no version ${parsed.keyVersion}`);
     if (parsed.keyVersion < record.minDecryptionVersion) {
