@@ -13,7 +13,10 @@ interface Observation {
 
 function recordingSink(): KmsMetricsSink & { seen: Observation[] } {
   const seen: Observation[] = [];
-  return { seen, observe: (operation, ok, latencyMs, errorCode) => { seen.push({ operation, ok, latencyMs, errorCode }); } };
+  return {
+    seen,
+    record: (e) => { seen.push({ operation: e.operation, ok: e.errorCode === undefined, latencyMs: e.durationMs, errorCode: e.errorCode }); },
+  };
 }
 
 describe('MeteredKms', () => {
@@ -64,3 +67,7 @@ describe('MeteredKms', () => {
     ]);
   });
 });
+
+// Compile-time contract: the metrics registry's sink plugs straight into MeteredKms.
+import type { KmsMetricsSink as RegistryKmsSink } from '../observe/cairnMetrics.ts';
+export const registrySinkFits = (sink: RegistryKmsSink): KmsMetricsSink => sink;

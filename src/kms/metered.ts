@@ -18,9 +18,17 @@ export const kmsOperations: readonly KmsOperation[] = [
   'generateDataKey', 'decrypt', 'rewrap', 'createKey', 'listKeys', 'keyStatus', 'rotateKey', 'setMinDecryptionVersion', 'health',
 ];
 
+/** Shaped like the metrics registry's sink, so it plugs in without an adapter. */
+export interface KmsMetricsEvent {
+  operation: KmsOperation;
+  backend: 'local' | 'vault';
+  durationMs: number;
+  /** Set on failure: a KmsError code, or "Internal" for anything else. */
+  errorCode?: KmsErrorCode | 'Internal' | undefined;
+}
+
 export interface KmsMetricsSink {
-  /** `errorCode` is set when ok is false: a KmsError code, or "Internal" for anything else. */
-  observe(operation: KmsOperation, ok: boolean, latencyMs: number, errorCode?: KmsErrorCode | 'Internal'): void;
+  record(event: KmsMetricsEvent): void;
 }
 
 export class MeteredKms implements Kms {
@@ -76,10 +84,10 @@ export class MeteredKms implements Kms {
     const startMs = this.nowMs();
     try {
       const result = await this.inner.health();
-      this.sink.observe('health', result.online, this.nowMs() - startMs, ...(result.online ? [] : ['Unavailable' as const]));
+      this.report('health', startMs, result.online ? undefined : 'Unavailable');
       return result;
     } catch (error) {
-      this.sink.observe('health', false, this.nowMs() - startMs, codeOf(error));
+      this.report('health', startMs, codeOf(error));
       throw error;
     }
   }
@@ -88,12 +96,16 @@ export class MeteredKms implements Kms {
     const startMs = this.nowMs();
     try {
       const result = await run();
-      this.sink.observe(operation, true, this.nowMs() - startMs);
+      this.report(operation, startMs, undefined);
       return result;
     } catch (error) {
-      this.sink.observe(operation, false, this.nowMs() - startMs, codeOf(error));
+      this.report(operation, startMs, codeOf(error));
       throw error;
     }
+  }
+
+  private report(operation: KmsOperation, startMs: number, errorCode: KmsErrorCode | 'Internal' | undefined): void {
+    this.sink.record({ operation, backend: this.backend, durationMs: this.nowMs() - startMs, errorCode });
   }
 }
 
