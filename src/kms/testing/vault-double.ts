@@ -106,6 +106,10 @@ export class VaultDouble {
     this.faults.push({ ...fault });
   }
 
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   countRequests(pathPrefix: string): number {
     return this.requests.filter((r) => r.path.startsWith(pathPrefix)).length;
   }
