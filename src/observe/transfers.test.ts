@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { TransferRegistry, countingStream } from './transfers.ts';
+import { TransferRegistry, countingReadable } from './transfers.ts';
 import { fixedClock } from '../util/clock.ts';
 
 describe('TransferRegistry', () => {
@@ -17,7 +17,7 @@ describe('TransferRegistry', () => {
         c.close();
       },
     });
-    const reader = source.pipeThrough(countingStream(handle)).getReader();
+    const reader = countingReadable(source, handle).getReader();
     await reader.read();
     clock.advanceMs(1000);
     expect(reg.list()).toEqual([{ requestId: 'r1', operation: 'PutObject', direction: 'upload', bucket: 'b', key: 'k', totalBytes: 30, id: 1, bytesDone: 10, startedMs: 0, elapsedMs: 1000, bytesPerSec: 10 }]);
@@ -31,4 +31,14 @@ describe('TransferRegistry', () => {
     for (let i = 0; i < 5; i++) reg.start({ requestId: String(i), operation: 'GetObject', direction: 'download' });
     expect(reg.size()).toBe(2);
   });
+});
+
+test('cancelling the reader ends the transfer', async () => {
+  const reg = new TransferRegistry(fixedClock(0));
+  const handle = reg.start({ requestId: 'r', operation: 'GetObject', direction: 'download' });
+  const source = new ReadableStream<Uint8Array>({ pull(c) { c.enqueue(new Uint8Array(1)); } });
+  const reader = countingReadable(source, handle).getReader();
+  await reader.read();
+  await reader.cancel();
+  expect(reg.size()).toBe(0);
 });

@@ -75,18 +75,28 @@ export class TransferRegistry {
   }
 }
 
-/** Counts bytes into a transfer as they pass; ends the transfer when the stream ends or is cancelled. */
-export function countingStream(handle: TransferHandle): TransformStream<Uint8Array, Uint8Array> {
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      handle.add(chunk.byteLength);
-      controller.enqueue(chunk);
+/** Counts bytes into a transfer as they are read; ends the transfer at end of stream, error or cancel. */
+export function countingReadable(source: ReadableStream<Uint8Array>, handle: TransferHandle): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          handle.done();
+          controller.close();
+          return;
+        }
+        handle.add(value.byteLength);
+        controller.enqueue(value);
+      } catch (e) {
+        handle.done();
+        controller.error(e);
+      }
     },
-    flush() {
+    async cancel(reason) {
       handle.done();
-    },
-    cancel() {
-      handle.done();
+      await reader.cancel(reason);
     },
   });
 }
