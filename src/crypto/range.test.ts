@@ -1,0 +1,85 @@
+import { describe, expect, test } from 'bun:test';
+import { decryptRangeStream } from './decrypt-stream.ts';
+import { encryptStream } from './encrypt-stream.ts';
+import { CryptoError } from './errors.ts';
+import { Dare } from './format.ts';
+import { derivePartKey } from './keys.ts';
+import { encryptedSize, mapMultipartRange, mapRange, plainSizeFromEncrypted, wholeStream } from './range.ts';
+import { pattern, pipe } from './testdata/helpers.ts';
+
+const P = Dare.payloadBytesMax;
+const key = new Uint8Array(32).fill(0x17);
+
+describe('sizes', () => {
+  test('encryptedSize and plainSizeFromEncrypted are inverse', () => {
+    for (const n of [0, 1, 2, P - 1, P, P + 1, 5 * P, 5 * P + 3, 5 * 2 ** 40]) {
+      expect(plainSizeFromEncrypted(encryptedSize(n))).toBe(n);
+    }
+    expect(encryptedSize(0)).toBe(0);
+    expect(encryptedSize(1)).toBe(33);
+    expect(encryptedSize(P)).toBe(P + 32);
+    expect(encryptedSize(P + 1)).toBe(P + 65);
+  });
+
+  test('impossible stored sizes are rejected', () => {
+    for (const bad of [1, 32, Dare.packageBytesMax + 5]) expect(() => plainSizeFromEncrypted(bad)).toThrow(CryptoError);
+  });
+});
+
+describe('mapRange', () => {
+  test('fields for a range across a package boundary', () => {
+    expect(mapRange(P - 10, 20, 3 * P + 5)).toEqual({
+      storedOffset: 0, storedLength: 2 * Dare.packageBytesMax, firstSequence: 0, packageCount: 2, lastIsFinal: false, skipBytes: P - 10, takeBytes: 20,
+    });
+    expect(mapRange(3 * P, 5, 3 * P + 5)).toEqual({
+      storedOffset: 3 * Dare.packageBytesMax, storedLength: 37, firstSequence: 3, packageCount: 1, lastIsFinal: true, skipBytes: 0, takeBytes: 5,
+    });
+  });
+
+  test('decrypting only the mapped packages returns exactly the range', async () => {
+    const size = 3 * P + 5;
+    const plain = pattern(size);
+    const stored = (await pipe(plain, encryptStream(key))).bytes;
+    const ranges: [number, number][] = [[0, 1], [0, size], [P - 1, 2], [P, P], [2 * P + 3, P + 2], [size - 1, 1], [100, 3 * P - 90], [0, 0]];
+    for (const [offset, length] of ranges) {
+      const r = mapRange(offset, length, size);
+      expect(r.storedOffset + r.storedLength).toBeLessThanOrEqual(stored.length);
+      const out = await pipe(stored.subarray(r.storedOffset, r.storedOffset + r.storedLength), decryptRangeStream(key, r), [4000]);
+      expect(out.error).toBeUndefined();
+      expect(Buffer.compare(out.bytes, plain.subarray(offset, offset + length))).toBe(0);
+    }
+    const whole = await pipe(stored, decryptRangeStream(key, wholeStream(size)));
+    expect(Buffer.compare(whole.bytes, plain)).toBe(0);
+  });
+
+  test('a range read of a stream that ends early errors', async () => {
+    const plain = pattern(2 * P);
+    const stored = (await pipe(plain, encryptStream(key))).bytes;
+    const r = mapRange(0, 2 * P, 2 * P);
+    const out = await pipe(stored.subarray(0, Dare.packageBytesMax), decryptRangeStream(key, r));
+    expect(out.error).toBeInstanceOf(CryptoError);
+  });
+});
+
+describe('mapMultipartRange', () => {
+  test('a range over parts, each its own stream under its part key', async () => {
+    const sizes = [P + 7, 5, 2 * P];
+    const objectKey = new Uint8Array(32).fill(0x33);
+    const plains = sizes.map((n, i) => pattern(n).map((b) => b ^ i));
+    const stored: Uint8Array[] = [];
+    for (const [i, p] of plains.entries()) stored.push((await pipe(p, encryptStream(derivePartKey(objectKey, i + 1)))).bytes);
+    const all = new Uint8Array(Buffer.concat(stored));
+    const plainAll = new Uint8Array(Buffer.concat(plains));
+    for (const [offset, length] of [[0, plainAll.length], [P, 20], [P + 7, 5], [P + 6, P], [3, 1]] as const) {
+      const segments = mapMultipartRange(offset, length, sizes);
+      const parts: Uint8Array[] = [];
+      for (const s of segments) {
+        const from = s.partStoredOffset + s.storedOffset;
+        const out = await pipe(all.subarray(from, from + s.storedLength), decryptRangeStream(derivePartKey(objectKey, s.partIndex + 1), s));
+        expect(out.error).toBeUndefined();
+        parts.push(out.bytes);
+      }
+      expect(Buffer.compare(Buffer.concat(parts), plainAll.subarray(offset, offset + length))).toBe(0);
+    }
+  });
+});
