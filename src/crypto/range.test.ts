@@ -40,7 +40,7 @@ describe('mapRange', () => {
     const size = 3 * P + 5;
     const plain = pattern(size);
     const stored = (await pipe(plain, encryptStream(key))).bytes;
-    const ranges: [number, number][] = [[0, 1], [0, size], [P - 1, 2], [P, P], [2 * P + 3, P + 2], [size - 1, 1], [100, 3 * P - 90], [0, 0]];
+    const ranges: [number, number][] = [[0, 1], [0, size], [P - 1, 2], [P, P], [2 * P + 3, P + 2], [size - 1, 1], [100, 3 * P - 100], [0, 0]];
     for (const [offset, length] of ranges) {
       const r = mapRange(offset, length, size);
       expect(r.storedOffset + r.storedLength).toBeLessThanOrEqual(stored.length);
