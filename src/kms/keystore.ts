@@ -85,6 +85,9 @@ export function openKeystore(bytes: Uint8Array, masterKey: MasterKey): Keystore 
   if (plaintext === null) throw corrupt('the master key does not open it (wrong key or corrupted data)');
   try {
     return parseKeystoreJson(new TextDecoder().decode(plaintext));
+  } catch (error) {
+    if (error instanceof KmsError) throw error;
+    throw new KmsError('DecryptFailed', 'KMS keystore invalid: malformed document'); // no parser text: it could quote key material
   } finally {
     plaintext.fill(0);
   }
@@ -96,6 +99,7 @@ function parseKeystoreJson(text: string): Keystore {
   if (json.format !== 1 || typeof json.keys !== 'object' || json.keys === null) throw bad('format');
   const out = new Map<string, KeyRecord>();
   for (const [keyId, raw] of Object.entries(json.keys)) {
+    if (!Array.isArray(raw.versions)) throw bad(`key ${keyId} versions`);
     validateKeyId(keyId);
     const versions = raw.versions.map((v) => ({ createdMs: v.createdMs, material: new Uint8Array(Buffer.from(v.material, 'base64')) }));
     if (versions.length < 1 || versions.length > keyVersionsMax) throw bad(`key ${keyId} version count`);

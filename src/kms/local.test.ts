@@ -101,3 +101,18 @@ describe('LocalKms', () => {
     }
   });
 });
+
+describe('keystore format', () => {
+  test('a sealed but malformed document is a DecryptFailed, and tampering is detected', async () => {
+    const { sealKeystore, openKeystore } = await import('./keystore.ts');
+    const { seededRandom } = await import('../util/random.ts');
+    const sealed = sealKeystore(new Map(), masterKey, seededRandom(3));
+    expect(openKeystore(sealed, masterKey).size).toBe(0);
+    const flipped = sealed.slice();
+    flipped[flipped.length - 1] = (flipped[flipped.length - 1] ?? 0) ^ 1;
+    expect(() => openKeystore(flipped, masterKey)).toThrow(/does not open/);
+    const header = sealed.slice();
+    header[3] = 9;
+    expect(() => openKeystore(header, masterKey)).toThrow(/unknown format version 9/);
+  });
+});

@@ -95,6 +95,7 @@ export async function loadOrGenerateMasterKey(dir: string, random: Random): Prom
     } finally {
       await handle.close();
     }
+    await fsyncDir(dir);
   } catch (error) {
     masterKey.key.fill(0);
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
@@ -104,4 +105,16 @@ export async function loadOrGenerateMasterKey(dir: string, random: Random): Prom
     return { masterKey: existing, path, created: false, warning: generatedKeyWarning(path, false) };
   }
   return { masterKey: Object.freeze(masterKey), path, created: true, warning: generatedKeyWarning(path, true) };
+}
+
+/** Makes the new file's directory entry durable; some filesystems refuse, which is not fatal. */
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // best effort
+  } finally {
+    await handle.close();
+  }
 }
