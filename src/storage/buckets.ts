@@ -1,0 +1,90 @@
+// Buckets: a directory per drive plus a replicated, versioned bucket document.
+import { listingDrives, quorumLost, type StoreContext } from './context.ts';
+import { bucketMetaName, bucketRel, bucketsDir, checkBucketName, multipartDir } from './paths.ts';
+import { readDoc, removeDoc, writeDoc } from './replicated.ts';
+import { StorageError, type BucketInfo, type BucketMeta, type BucketName } from './types.ts';
+
+interface BucketDoc extends BucketMeta {
+  v: 1;
+}
+
+function docRel(bucket: string): string {
+  return `${bucketRel(bucket)}/${bucketMetaName}`;
+}
+
+export async function readBucket(ctx: StoreContext, bucket: string): Promise<{ meta: BucketMeta; seq: number } | null> {
+  checkBucketName(bucket);
+  const r = await readDoc(ctx, docRel(bucket));
+  if (r.payload === null || r.copies < ctx.readQuorum) {
+    if (r.answered < ctx.readQuorum) throw quorumLost('bucket');
+    return null;
+  }
+  const doc = JSON.parse(new TextDecoder().decode(r.payload)) as BucketDoc;
+  return { meta: { createdMs: doc.createdMs, settings: doc.settings }, seq: r.seq };
+}
+
+export async function requireBucket(ctx: StoreContext, bucket: string): Promise<{ meta: BucketMeta; seq: number }> {
+  const b = await readBucket(ctx, bucket);
+  if (b === null) throw new StorageError('NoSuchBucket');
+  return b;
+}
+
+async function writeBucket(ctx: StoreContext, bucket: string, meta: BucketMeta, seq: number): Promise<void> {
+  const doc: BucketDoc = { v: 1, createdMs: meta.createdMs, settings: meta.settings };
+  await writeDoc(ctx, docRel(bucket), seq, new TextEncoder().encode(JSON.stringify(doc)));
+}
+
+export async function makeBucket(ctx: StoreContext, bucket: BucketName): Promise<void> {
+  await ctx.bucketLocks.run(bucket, async () => {
+    const existing = await readBucket(ctx, bucket);
+    if (existing !== null) throw new StorageError('BucketExists');
+    const stale = await readDoc(ctx, docRel(bucket));
+    // Leftovers of a deleted bucket (crash during removal) must not reappear in the new one.
+    await Promise.all(ctx.drives.filter((d) => d.online).map(async (d) => {
+      await d.removeTree(`${bucketRel(bucket)}/objects`).catch(() => undefined);
+      await d.removeTree(`${multipartDir}/${bucket}`).catch(() => undefined);
+    }));
+    await writeBucket(ctx, bucket, { createdMs: ctx.clock.nowMs(), settings: {} }, stale.seq + 1);
+  });
+}
+
+export async function headBucket(ctx: StoreContext, bucket: BucketName): Promise<BucketInfo> {
+  const b = await requireBucket(ctx, bucket);
+  return { name: bucket, createdMs: b.meta.createdMs };
+}
+
+export async function listBuckets(ctx: StoreContext): Promise<BucketInfo[]> {
+  const names = new Set<string>();
+  for (const d of listingDrives(ctx)) for (const n of await d.readdir(bucketsDir).catch(() => [])) names.add(n);
+  const out: BucketInfo[] = [];
+  for (const name of [...names].sort()) {
+    try {
+      checkBucketName(name);
+    } catch {
+      continue;
+    }
+    const b = await readBucket(ctx, name);
+    if (b !== null) out.push({ name: name as BucketName, createdMs: b.meta.createdMs });
+  }
+  return out;
+}
+
+export async function putBucketSetting(ctx: StoreContext, bucket: BucketName, name: string, value: string | null): Promise<void> {
+  await ctx.bucketLocks.run(bucket, async () => {
+    const b = await requireBucket(ctx, bucket);
+    const settings = { ...b.meta.settings };
+    if (value === null) delete settings[name];
+    else settings[name] = value;
+    await writeBucket(ctx, bucket, { createdMs: b.meta.createdMs, settings }, b.seq + 1);
+  });
+}
+
+/** Removes the bucket once the caller has checked it is empty (under the bucket lock). */
+export async function removeBucket(ctx: StoreContext, bucket: BucketName): Promise<void> {
+  const removed = await removeDoc(ctx, docRel(bucket));
+  if (removed < ctx.writeQuorum) throw quorumLost('delete bucket');
+  await Promise.all(ctx.drives.filter((d) => d.online).map(async (d) => {
+    await d.removeTree(bucketRel(bucket)).catch(() => undefined);
+    await d.removeTree(`${multipartDir}/${bucket}`).catch(() => undefined);
+  }));
+}

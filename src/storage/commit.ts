@@ -1,0 +1,100 @@
+// The commit point of an object write, shared by put and multipart complete:
+// under the key lock, check the precondition, then on every participating drive
+// move (or link) the data files into the object directory and atomically
+// replace its metadata file. The write succeeds once a write quorum committed.
+import { assert } from '../util/assert.ts';
+import { quorumLost, readObjectQuorum, type StoreContext } from './context.ts';
+import { toStorageError, type Drive } from './drive.ts';
+import { encodeMeta, toObjectInfo, type StoredMeta } from './meta.ts';
+import { dataFileName, objectMetaName, objectsRootRel } from './paths.ts';
+import { StorageError, type BucketName, type ObjectInfo, type ObjectKey } from './types.ts';
+
+export interface DataFileMove {
+  fromRel: string;
+  partNumber: number;
+  /** Link instead of move, so the source (a multipart part) survives a crash before commit. */
+  link: boolean;
+}
+
+export interface CommitPlan {
+  bucket: BucketName;
+  key: ObjectKey;
+  objRel: string;
+  /** Per drive index: its data files, or null when the drive does not take part. */
+  perDrive: (DataFileMove[] | null)[];
+  /** Metadata shared by all copies; shardIndex is set per drive. */
+  meta: Omit<StoredMeta, 'shardIndex'>;
+  precondition?: ((current: ObjectInfo | null) => void) | undefined;
+}
+
+export async function currentInfo(ctx: StoreContext, bucket: BucketName, key: ObjectKey, objRel: string): Promise<{ info: ObjectInfo | null; dataId: string | null }> {
+  const { result } = await readObjectQuorum(ctx, objRel);
+  if (result.kind === 'lost') throw quorumLost('read metadata');
+  if (result.kind === 'absent') return { info: null, dataId: null };
+  return { info: toObjectInfo(bucket, key, result.value.meta), dataId: result.value.meta.dataId };
+}
+
+export async function commitObject(ctx: StoreContext, plan: CommitPlan): Promise<ObjectInfo> {
+  return ctx.keyLocks.run(`${plan.bucket}/${plan.key}`, async () => {
+    const current = await currentInfo(ctx, plan.bucket, plan.key, plan.objRel);
+    plan.precondition?.(current.info);
+    const results = await Promise.all(ctx.drives.map(async (d, i) => {
+      const moves = plan.perDrive[i];
+      if (moves === null || moves === undefined || !d.online) return { ok: false as const, err: quorumLost('drive offline') };
+      try {
+        await commitOnDrive(d, plan, moves, i);
+        return { ok: true as const };
+      } catch (err) {
+        d.noteError(err);
+        return { ok: false as const, err };
+      }
+    }));
+    const committed = results.filter((r) => r.ok).length;
+    if (committed < ctx.writeQuorum) {
+      const failure = results.find((r) => !r.ok);
+      const err = failure && !failure.ok ? toStorageError(failure.err) : quorumLost('commit');
+      throw err.code === 'DiskFull' || err.code === 'ReadOnly' ? err : quorumLost('commit');
+    }
+    if (committed < ctx.drives.length) ctx.queueHeal(plan.bucket, plan.key);
+    await Promise.all(ctx.drives.map((d, i) => (results[i]!.ok ? removeStaleData(d, plan.objRel, plan.meta.dataId) : undefined)));
+    return toObjectInfo(plan.bucket, plan.key, { ...plan.meta, shardIndex: 0 });
+  });
+}
+
+async function commitOnDrive(d: Drive, plan: CommitPlan, moves: readonly DataFileMove[], driveIndex: number): Promise<void> {
+  for (const mv of moves) {
+    const target = `${plan.objRel}/${dataFileName(plan.meta.dataId, mv.partNumber)}`;
+    if (mv.link) await d.hardLink(mv.fromRel, target);
+    else await d.moveInto(mv.fromRel, target);
+  }
+  const meta: StoredMeta = { ...plan.meta, shardIndex: driveIndex };
+  // writeAtomic fsyncs the object directory, which also makes the data renames durable.
+  await d.writeAtomic(`${plan.objRel}/${objectMetaName}`, encodeMeta(meta));
+}
+
+/** Removes data files of older versions (and of crashed writes) from one object directory. */
+export async function removeStaleData(d: Drive, objRel: string, keepDataId: string | null): Promise<void> {
+  try {
+    const entries = await d.readdir(objRel);
+    for (const name of entries) {
+      if (!name.startsWith('D')) continue;
+      if (keepDataId !== null && name.startsWith(`D${keepDataId}.`)) continue;
+      await d.removeFile(`${objRel}/${name}`);
+    }
+  } catch (err) {
+    d.noteError(err);
+  }
+}
+
+/** Deletes one object's metadata on a drive (the per-drive commit point of a delete), then its data. */
+export async function deleteOnDrive(d: Drive, bucket: string, objRel: string): Promise<void> {
+  await d.removeFile(`${objRel}/${objectMetaName}`);
+  await d.fsyncPath(objRel).catch(() => undefined);
+  await removeStaleData(d, objRel, null);
+  await d.pruneEmptyDirs(objRel, objectsRootRel(bucket));
+}
+
+export function assertSameLayout(ctx: StoreContext, meta: Pick<StoredMeta, 'dataShards' | 'parityShards' | 'blockSizeBytes'>): void {
+  assert(meta.dataShards === ctx.erasure.dataShards && meta.parityShards === ctx.erasure.parityShards, 'object layout matches deployment');
+  if (meta.blockSizeBytes <= 0) throw new StorageError('DataCorrupt', 'bad block size');
+}

@@ -1,0 +1,78 @@
+// Shared state of one open store: drives, erasure layout, quorums and injected deps.
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
+import type { Random } from '../util/random.ts';
+import type { Drive } from './drive.ts';
+import type { Erasure } from './erasure.ts';
+import { KeyedMutex } from './locks.ts';
+import { decodeMeta, pickQuorum, type MetaAnswer, type QuorumResult } from './meta.ts';
+import { objectMetaName } from './paths.ts';
+import { StorageError, type HealCounters } from './types.ts';
+
+export interface StoreContext {
+  deploymentId: string;
+  drives: Drive[];
+  erasure: Erasure;
+  blockSizeBytes: number;
+  writeQuorum: number;
+  readQuorum: number;
+  fsync: boolean;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  keyLocks: KeyedMutex;
+  bucketLocks: KeyedMutex;
+  counters: HealCounters;
+  /** Queue an object for background healing (a read found a missing or bad shard). */
+  queueHeal: (bucket: string, key: string) => void;
+}
+
+export function newId(random: Random): string {
+  return Buffer.from(random.bytes(16)).toString('hex');
+}
+
+export function writeQuorumFor(dataShards: number, parityShards: number): number {
+  return dataShards === parityShards ? dataShards + 1 : dataShards;
+}
+
+/** Drives to read directory listings from: any quorum-held entry is on at least one of them. */
+export function listingDrives(ctx: StoreContext): Drive[] {
+  const want = ctx.drives.length - ctx.readQuorum + 1;
+  return ctx.drives.filter((d) => d.online).slice(0, want);
+}
+
+export async function readMetaAnswers(ctx: StoreContext, objRel: string): Promise<MetaAnswer[]> {
+  return Promise.all(ctx.drives.map(async (d): Promise<MetaAnswer> => {
+    if (!d.online) return 'error';
+    try {
+      const bytes = await d.readFile(`${objRel}/${objectMetaName}`);
+      if (bytes === null) return 'missing';
+      return decodeMeta(bytes) ?? 'missing';
+    } catch (err) {
+      d.noteError(err);
+      return 'error';
+    }
+  }));
+}
+
+export async function readObjectQuorum(ctx: StoreContext, objRel: string): Promise<{ answers: MetaAnswer[]; result: QuorumResult }> {
+  const answers = await readMetaAnswers(ctx, objRel);
+  return { answers, result: pickQuorum(answers, ctx.readQuorum) };
+}
+
+export function quorumLost(what: string): StorageError {
+  return new StorageError('QuorumLost', `${what}: not enough drives online`);
+}
+
+/** Runs fn on every online drive; returns per-drive outcome (errors recorded on the drive). */
+export async function onAllDrives<T>(ctx: StoreContext, fn: (d: Drive) => Promise<T>): Promise<({ ok: true; value: T } | { ok: false; err: unknown })[]> {
+  return Promise.all(ctx.drives.map(async (d) => {
+    if (!d.online) return { ok: false as const, err: quorumLost('drive offline') };
+    try {
+      return { ok: true as const, value: await fn(d) };
+    } catch (err) {
+      d.noteError(err);
+      return { ok: false as const, err };
+    }
+  }));
+}

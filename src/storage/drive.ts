@@ -1,0 +1,192 @@
+// One drive directory: path-safe file helpers, crash-safe atomic writes
+// (temp file, fsync, rename, fsync directory) and error classification.
+import { link, mkdir, open, readdir, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { StorageError } from './types.ts';
+import { tmpDir } from './paths.ts';
+
+export type DriveState = 'online' | 'offline' | 'healing';
+export type FsErrorKind = 'notFound' | 'diskFull' | 'readOnly' | 'io';
+
+export function errorKind(err: unknown): FsErrorKind {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return 'notFound';
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'diskFull';
+  if (code === 'EROFS') return 'readOnly';
+  return 'io';
+}
+
+export function isNotFound(err: unknown): boolean {
+  return errorKind(err) === 'notFound';
+}
+
+/** Turns a drive error into the StorageError a caller sees when it decides the operation. */
+export function toStorageError(err: unknown): StorageError {
+  if (err instanceof StorageError) return err;
+  switch (errorKind(err)) {
+    case 'diskFull': return new StorageError('DiskFull', 'drive full');
+    case 'readOnly': return new StorageError('ReadOnly', 'drive read-only');
+    default: return new StorageError('QuorumLost', 'drive error');
+  }
+}
+
+export class Drive {
+  state: DriveState = 'online';
+  errors = 0;
+
+  constructor(
+    readonly index: number,
+    readonly root: string,
+    private readonly fsyncEnabled: boolean,
+    private readonly newId: () => string,
+  ) {}
+
+  get online(): boolean {
+    return this.state !== 'offline';
+  }
+
+  abs(rel: string): string {
+    return join(this.root, rel);
+  }
+
+  tmpRel(): string {
+    return `${tmpDir}/${this.newId()}`;
+  }
+
+  /** Records a failed operation; I/O-level failures take the drive offline until the monitor re-probes it. */
+  noteError(err: unknown): void {
+    this.errors++;
+    if (errorKind(err) === 'io') this.state = 'offline';
+  }
+
+  async readFile(rel: string): Promise<Uint8Array | null> {
+    try {
+      return await Bun.file(this.abs(rel)).bytes();
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async readdir(rel: string): Promise<string[]> {
+    try {
+      return await readdir(this.abs(rel));
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+
+  async exists(rel: string): Promise<boolean> {
+    try {
+      await stat(this.abs(rel));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async fsyncPath(rel: string): Promise<void> {
+    if (!this.fsyncEnabled) return;
+    const fh = await open(this.abs(rel), 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** mkdir -p; when fsync is on, new directories are made durable in their parents. */
+  async mkdirp(rel: string): Promise<void> {
+    const first = await mkdir(this.abs(rel), { recursive: true });
+    if (first === undefined || !this.fsyncEnabled) return;
+    let dir = this.abs(rel);
+    const stop = dirname(first);
+    while (dir.length >= first.length) {
+      await this.fsyncAbs(dirname(dir));
+      if (dirname(dir) === stop) break;
+      dir = dirname(dir);
+    }
+  }
+
+  private async fsyncAbs(abs: string): Promise<void> {
+    const fh = await open(abs, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Writes a whole small file crash-safely: temp, fsync, rename, fsync directory. */
+  async writeAtomic(rel: string, data: Uint8Array): Promise<void> {
+    const tmp = this.tmpRel();
+    try {
+      const fh = await open(this.abs(tmp), 'w');
+      try {
+        await fh.writeFile(data);
+        if (this.fsyncEnabled) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await this.mkdirp(dirname(rel));
+      await rename(this.abs(tmp), this.abs(rel));
+      await this.fsyncPath(dirname(rel));
+    } catch (err) {
+      await rm(this.abs(tmp), { force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Renames within the drive, creating the target directory; the caller fsyncs directories. */
+  async moveInto(fromRel: string, toRel: string): Promise<void> {
+    await this.mkdirp(dirname(toRel));
+    await rename(this.abs(fromRel), this.abs(toRel));
+  }
+
+  async hardLink(fromRel: string, toRel: string): Promise<void> {
+    await this.mkdirp(dirname(toRel));
+    try {
+      await link(this.abs(fromRel), this.abs(toRel));
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'EEXIST') throw err;
+    }
+  }
+
+  async removeFile(rel: string): Promise<void> {
+    try {
+      await unlink(this.abs(rel));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async removeTree(rel: string): Promise<void> {
+    await rm(this.abs(rel), { recursive: true, force: true });
+  }
+
+  /** Removes empty directories from rel upwards, stopping at stopRel (exclusive). Best effort. */
+  async pruneEmptyDirs(rel: string, stopRel: string): Promise<void> {
+    let dir = rel;
+    while (dir.length > stopRel.length && dir.startsWith(stopRel)) {
+      try {
+        const entries = await readdir(this.abs(dir));
+        if (entries.length > 0) return;
+        await rmdir(this.abs(dir));
+      } catch {
+        return;
+      }
+      dir = dirname(dir);
+    }
+  }
+
+  async space(): Promise<{ freeBytes: number; totalBytes: number }> {
+    try {
+      const s = await statfs(this.root);
+      return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+    } catch {
+      return { freeBytes: 0, totalBytes: 0 };
+    }
+  }
+}

@@ -1,0 +1,224 @@
+// PUT data path: body stream -> 1 MiB blocks -> K data + M parity shards ->
+// bitrot header per shard block -> one temp file per drive, written concurrently.
+// Two block buffers alternate so the next block fills while the last one writes;
+// memory stays at 2 blocks (+ parity) whatever the object size.
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { assert } from '../util/assert.ts';
+import { hashBytes, writeHash } from './bitrot.ts';
+import { toStorageError, type Drive } from './drive.ts';
+import type { Erasure } from './erasure.ts';
+import { StorageError } from './types.ts';
+
+export const objectSizeMaxBytes = 5 * 1024 ** 4;
+
+export interface ShardTarget {
+  drive: Drive;
+  shardIndex: number;
+}
+
+export interface EncodeOptions {
+  erasure: Erasure;
+  blockSizeBytes: number;
+  writeQuorum: number;
+  md5: boolean;
+  sizeMaxBytes: number;
+  fsync: boolean;
+}
+
+export interface EncodeResult {
+  sizeBytes: number;
+  md5Hex: string | undefined;
+  /** Per target (same order as given): the temp file holding its shards, or null when that drive failed. */
+  tmpRels: (string | null)[];
+}
+
+interface Sink {
+  target: ShardTarget;
+  rel: string;
+  fh: FileHandle | null;
+  positionBytes: number;
+  failed: unknown;
+}
+
+class BlockBuffer {
+  readonly slots: Uint8Array;
+  readonly slotBytes: number;
+  filledBytes = 0;
+  constructor(readonly shards: number, readonly shardBytesFull: number) {
+    this.slotBytes = hashBytes + shardBytesFull;
+    this.slots = new Uint8Array(shards * this.slotBytes);
+  }
+  slot(i: number, shardBytes: number): Uint8Array {
+    return this.slots.subarray(i * this.slotBytes, i * this.slotBytes + hashBytes + shardBytes);
+  }
+  data(i: number, shardBytes: number): Uint8Array {
+    const start = i * this.slotBytes + hashBytes;
+    return this.slots.subarray(start, start + shardBytes);
+  }
+}
+
+export async function encodeToDrives(targets: readonly ShardTarget[], body: ReadableStream<Uint8Array>, opts: EncodeOptions): Promise<EncodeResult> {
+  const { erasure, blockSizeBytes } = opts;
+  const k = erasure.dataShards;
+  const m = erasure.parityShards;
+  const shardFull = erasure.shardSize(blockSizeBytes);
+  const sinks: Sink[] = targets.map((target) => ({ target, rel: target.drive.tmpRel(), fh: null, positionBytes: 0, failed: null }));
+  const dataBufs = [new BlockBuffer(k, shardFull), new BlockBuffer(k, shardFull)];
+  const parity = new BlockBuffer(m, shardFull);
+  const hasher = opts.md5 ? new Bun.CryptoHasher('md5') : null;
+  const sizeMax = Math.min(opts.sizeMaxBytes, objectSizeMaxBytes);
+  let current = 0;
+  let totalBytes = 0;
+  let pending: Promise<void> | null = null;
+  const reader = body.getReader();
+  try {
+    await Promise.all(sinks.map((s) => openSink(s)));
+    checkQuorum(sinks, opts.writeQuorum);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (value.length === 0) continue;
+      totalBytes += value.length;
+      if (totalBytes > sizeMax) throw new StorageError('EntityTooLarge');
+      hasher?.update(value);
+      let offset = 0;
+      while (offset < value.length) {
+        const buf = dataBufs[current]!;
+        offset += fillBlock(buf, value, offset, blockSizeBytes);
+        if (buf.filledBytes === blockSizeBytes) {
+          if (pending) await pending;
+          pending = flushBlock(buf, parity, sinks, erasure, shardFull, opts.writeQuorum);
+          current ^= 1;
+          dataBufs[current]!.filledBytes = 0;
+        }
+      }
+    }
+    if (pending) await pending;
+    pending = null;
+    const last = dataBufs[current]!;
+    if (last.filledBytes > 0) await flushPartial(last, parity, sinks, erasure, opts.writeQuorum);
+    await Promise.all(sinks.map((s) => closeSink(s, opts.fsync)));
+    checkQuorum(sinks, opts.writeQuorum);
+    await Promise.all(sinks.filter((s) => s.failed !== null).map((s) => discardSink(s)));
+    return { sizeBytes: totalBytes, md5Hex: hasher?.digest('hex'), tmpRels: sinks.map((s) => (s.failed === null ? s.rel : null)) };
+  } catch (err) {
+    if (pending) await pending.catch(() => undefined);
+    await reader.cancel(err).catch(() => undefined);
+    await Promise.all(sinks.map((s) => discardSink(s)));
+    throw err;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** Copies bytes into the block's data shard slots (skipping the hash headers); returns bytes consumed. */
+function fillBlock(buf: BlockBuffer, chunk: Uint8Array, from: number, blockSizeBytes: number): number {
+  let consumed = 0;
+  while (from + consumed < chunk.length && buf.filledBytes < blockSizeBytes) {
+    const shard = Math.floor(buf.filledBytes / buf.shardBytesFull);
+    const inShard = buf.filledBytes - shard * buf.shardBytesFull;
+    const room = Math.min(buf.shardBytesFull - inShard, blockSizeBytes - buf.filledBytes);
+    const n = Math.min(room, chunk.length - from - consumed);
+    buf.slots.set(chunk.subarray(from + consumed, from + consumed + n), shard * buf.slotBytes + hashBytes + inShard);
+    buf.filledBytes += n;
+    consumed += n;
+  }
+  return consumed;
+}
+
+async function flushBlock(buf: BlockBuffer, parity: BlockBuffer, sinks: Sink[], erasure: Erasure, shardBytes: number, writeQuorum: number): Promise<void> {
+  const k = erasure.dataShards;
+  // A full block of a size not divisible by K leaves the tail of the last shard as padding.
+  const tail = k * shardBytes - buf.filledBytes;
+  if (tail > 0) buf.data(k - 1, shardBytes).fill(0, shardBytes - tail);
+  const dataViews = Array.from({ length: k }, (_, i) => buf.data(i, shardBytes));
+  const parityViews = Array.from({ length: erasure.parityShards }, (_, i) => parity.data(i, shardBytes));
+  erasure.encode(dataViews, parityViews, shardBytes);
+  const slotOf = (shardIndex: number): Uint8Array =>
+    shardIndex < k ? buf.slot(shardIndex, shardBytes) : parity.slot(shardIndex - k, shardBytes);
+  for (let i = 0; i < erasure.totalShards; i++) writeHash(slotOf(i), shardBytes);
+  await Promise.all(sinks.map((s) => writeSink(s, slotOf(s.target.shardIndex))));
+  checkQuorum(sinks, writeQuorum);
+}
+
+/** The last, short block uses a smaller shard size: re-pack it compactly, then flush it. */
+async function flushPartial(buf: BlockBuffer, parity: BlockBuffer, sinks: Sink[], erasure: Erasure, writeQuorum: number): Promise<void> {
+  const k = erasure.dataShards;
+  const n = buf.filledBytes;
+  const shardBytes = Math.ceil(n / k);
+  const flat = new Uint8Array(n);
+  let copied = 0;
+  for (let i = 0; copied < n; i++) {
+    const take = Math.min(buf.shardBytesFull, n - copied);
+    flat.set(buf.data(i, take), copied);
+    copied += take;
+  }
+  const packed = new BlockBuffer(k, shardBytes);
+  for (let i = 0; i < k; i++) {
+    const part = flat.subarray(i * shardBytes, Math.min(n, (i + 1) * shardBytes));
+    packed.slots.set(part, i * packed.slotBytes + hashBytes);
+  }
+  packed.filledBytes = n;
+  await flushBlock(packed, parity, sinks, erasure, shardBytes, writeQuorum);
+}
+
+function checkQuorum(sinks: readonly Sink[], writeQuorum: number): void {
+  const alive = sinks.filter((s) => s.failed === null).length;
+  if (alive >= writeQuorum) return;
+  const firstFailure = sinks.find((s) => s.failed !== null)?.failed;
+  const err = toStorageError(firstFailure);
+  throw err.code === 'DiskFull' || err.code === 'ReadOnly' ? err : new StorageError('QuorumLost', 'write quorum lost');
+}
+
+function failSink(s: Sink, err: unknown): void {
+  if (s.failed !== null) return;
+  s.failed = err;
+  s.target.drive.noteError(err);
+  const fh = s.fh;
+  s.fh = null;
+  void fh?.close().catch(() => undefined);
+}
+
+async function openSink(s: Sink): Promise<void> {
+  if (!s.target.drive.online) return failSink(s, new StorageError('QuorumLost', 'drive offline'));
+  try {
+    s.fh = await open(s.target.drive.abs(s.rel), 'w');
+  } catch (err) {
+    failSink(s, err);
+  }
+}
+
+async function writeSink(s: Sink, bytes: Uint8Array): Promise<void> {
+  if (s.failed !== null || s.fh === null) return;
+  try {
+    let written = 0;
+    while (written < bytes.length) {
+      const r = await s.fh.write(bytes, written, bytes.length - written, s.positionBytes + written);
+      assert(r.bytesWritten > 0, 'write made progress');
+      written += r.bytesWritten;
+    }
+    s.positionBytes += bytes.length;
+  } catch (err) {
+    failSink(s, err);
+  }
+}
+
+async function closeSink(s: Sink, fsync: boolean): Promise<void> {
+  if (s.failed !== null || s.fh === null) return;
+  const fh = s.fh;
+  s.fh = null;
+  try {
+    if (fsync) await fh.sync();
+    await fh.close();
+  } catch (err) {
+    failSink(s, err);
+    await fh.close().catch(() => undefined);
+  }
+}
+
+async function discardSink(s: Sink): Promise<void> {
+  const fh = s.fh;
+  s.fh = null;
+  await fh?.close().catch(() => undefined);
+  await rm(s.target.drive.abs(s.rel), { force: true }).catch(() => undefined);
+}

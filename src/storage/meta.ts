@@ -1,0 +1,134 @@
+// Per-object metadata: one copy per drive, a magic + version header then JSON.
+// Copies are chosen by quorum: same metaId (one metadata write), or failing that
+// the same dataId (a crash during a metadata-only rewrite leaves two valid views).
+import { assert } from '../util/assert.ts';
+import { StorageError, type ObjectInfo, type PartInfo, type BucketName, type ObjectKey } from './types.ts';
+
+const magic = new TextEncoder().encode('CAIRNOBJ');
+export const metaFormatVersion = 1;
+export const metaBytesMax = 4 * 1024 * 1024;
+export const userMetaBytesMax = 64 * 1024;
+
+export interface StoredPart {
+  partNumber: number;
+  size: number;
+  etag: string;
+  internal: Record<string, string>;
+}
+
+export interface StoredMeta {
+  metaId: string;
+  dataId: string;
+  size: number;
+  etag: string;
+  modTimeMs: number;
+  userMeta: Record<string, string>;
+  internal: Record<string, string>;
+  dataShards: number;
+  parityShards: number;
+  blockSizeBytes: number;
+  /** Which shard (0..K+M-1) of every block this drive holds. */
+  shardIndex: number;
+  multipart: boolean;
+  parts: StoredPart[];
+}
+
+export function encodeMeta(meta: StoredMeta): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify({ v: metaFormatVersion, ...meta }));
+  const out = new Uint8Array(magic.length + json.length);
+  out.set(magic, 0);
+  out.set(json, magic.length);
+  if (out.length > metaBytesMax) throw new StorageError('MetadataTooLarge');
+  return out;
+}
+
+/** Returns null for bytes that are not a valid metadata file (treated as a missing copy). */
+export function decodeMeta(bytes: Uint8Array): StoredMeta | null {
+  if (bytes.length < magic.length) return null;
+  for (let i = 0; i < magic.length; i++) if (bytes[i] !== magic[i]) return null;
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(magic.length))) as StoredMeta & { v: number };
+    if (parsed.v !== metaFormatVersion || typeof parsed.metaId !== 'string' || !Array.isArray(parsed.parts)) return null;
+    return parsed;
+  } catch {
+    return null;
+  }
+}
+
+export function checkUserMetaSize(userMeta: Record<string, string>, internal: Record<string, string>): void {
+  let bytes = 0;
+  for (const [k, v] of Object.entries(userMeta)) bytes += k.length + v.length;
+  for (const [k, v] of Object.entries(internal)) bytes += k.length + v.length;
+  if (bytes > userMetaBytesMax) throw new StorageError('MetadataTooLarge');
+}
+
+export function toObjectInfo(bucket: BucketName, key: ObjectKey, meta: StoredMeta): ObjectInfo {
+  const info: ObjectInfo = {
+    bucket,
+    key,
+    size: meta.size,
+    etag: meta.etag,
+    modTimeMs: meta.modTimeMs,
+    userMeta: { ...meta.userMeta },
+    internal: { ...meta.internal },
+  };
+  if (meta.multipart) info.parts = meta.parts.map((p): PartInfo => ({ partNumber: p.partNumber, size: p.size, etag: p.etag, internal: { ...p.internal } }));
+  return info;
+}
+
+/** One drive's answer: its metadata copy, 'missing' (no copy / unreadable copy) or 'error' (drive failed). */
+export type MetaAnswer = StoredMeta | 'missing' | 'error';
+
+export interface QuorumMeta {
+  meta: StoredMeta;
+  /** Drive indices whose copy describes the same data (dataId). */
+  holders: number[];
+}
+
+export type QuorumResult = { kind: 'found'; value: QuorumMeta } | { kind: 'absent' } | { kind: 'lost' };
+
+/**
+ * Picks the object version that at least readQuorum drives agree on. 'absent'
+ * means enough drives answered and no version has quorum (never written, deleted,
+ * or a put that crashed before quorum); 'lost' means too few drives answered.
+ */
+export function pickQuorum(answers: readonly MetaAnswer[], readQuorum: number): QuorumResult {
+  assert(readQuorum >= 1, 'read quorum');
+  const byData = new Map<string, number[]>();
+  let answered = 0;
+  answers.forEach((a, i) => {
+    if (a === 'error') return;
+    answered++;
+    if (a === 'missing') return;
+    const list = byData.get(a.dataId) ?? [];
+    list.push(i);
+    byData.set(a.dataId, list);
+  });
+  let best: QuorumMeta | null = null;
+  for (const holders of byData.values()) {
+    if (holders.length < readQuorum) continue;
+    const meta = newestCopy(answers, holders);
+    if (best === null || meta.modTimeMs > best.meta.modTimeMs || (meta.modTimeMs === best.meta.modTimeMs && meta.metaId > best.meta.metaId)) {
+      best = { meta, holders };
+    }
+  }
+  if (best !== null) return { kind: 'found', value: best };
+  return answered >= readQuorum ? { kind: 'absent' } : { kind: 'lost' };
+}
+
+/** Among copies of the same data, the metadata rewrite that most drives hold wins; ties are broken by id so every reader picks the same copy. */
+function newestCopy(answers: readonly MetaAnswer[], holders: readonly number[]): StoredMeta {
+  const counts = new Map<string, { meta: StoredMeta; count: number }>();
+  for (const i of holders) {
+    const m = answers[i] as StoredMeta;
+    const entry = counts.get(m.metaId) ?? { meta: m, count: 0 };
+    entry.count++;
+    counts.set(m.metaId, entry);
+  }
+  let best: { meta: StoredMeta; count: number } | null = null;
+  for (const e of counts.values()) {
+    if (best === null || e.count > best.count || (e.count === best.count && e.meta.metaId > best.meta.metaId)) best = e;
+  }
+  assert(best !== null, 'holders not empty');
+  return best.meta;
+}

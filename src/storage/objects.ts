@@ -1,0 +1,208 @@
+// Object operations: put, get (with ranges), head, delete, metadata rewrite.
+import { assert } from '../util/assert.ts';
+import { requireBucket } from './buckets.ts';
+import { commitObject, currentInfo, deleteOnDrive, type DataFileMove } from './commit.ts';
+import { newId, onAllDrives, quorumLost, readObjectQuorum, type StoreContext } from './context.ts';
+import { decodePart, type ShardSource } from './decode-stream.ts';
+import { encodeToDrives, type EncodeResult } from './encode-stream.ts';
+import { checkUserMetaSize, encodeMeta, toObjectInfo, type MetaAnswer, type StoredMeta, type StoredPart } from './meta.ts';
+import { dataFileName, objectMetaName, objectRel } from './paths.ts';
+import { StorageError, type BucketName, type ByteRange, type GetResult, type ObjectInfo, type ObjectKey, type PartInfo, type PutOptions } from './types.ts';
+
+/** Streams the body onto the drives as temp shard files (shard i on drive i). */
+export async function encodeBody(ctx: StoreContext, body: ReadableStream<Uint8Array>, md5: boolean, sizeMaxBytes: number | undefined): Promise<EncodeResult> {
+  return encodeToDrives(ctx.drives.map((drive, i) => ({ drive, shardIndex: i })), body, {
+    erasure: ctx.erasure,
+    blockSizeBytes: ctx.blockSizeBytes,
+    writeQuorum: ctx.writeQuorum,
+    md5,
+    sizeMaxBytes: sizeMaxBytes ?? Number.MAX_SAFE_INTEGER,
+    fsync: ctx.fsync,
+  });
+}
+
+export async function removeTmp(ctx: StoreContext, tmpRels: readonly (string | null)[]): Promise<void> {
+  await Promise.all(tmpRels.map((rel, i) => (rel === null ? undefined : ctx.drives[i]!.removeFile(rel).catch(() => undefined))));
+}
+
+export async function putObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey, body: ReadableStream<Uint8Array>, opts: PutOptions): Promise<ObjectInfo> {
+  const objRel = objectRel(bucket, key);
+  try {
+    await requireBucket(ctx, bucket);
+    checkUserMetaSize(opts.userMeta, opts.internal);
+  } catch (err) {
+    await body.cancel(err).catch(() => undefined);
+    throw err;
+  }
+  const enc = await encodeBody(ctx, body, opts.md5, opts.sizeMaxBytes);
+  try {
+    const extra = opts.beforeCommit ? await opts.beforeCommit(enc.sizeBytes, enc.md5Hex) : {};
+    const userMeta = extra.userMeta ?? opts.userMeta;
+    const internal = extra.internal ?? opts.internal;
+    checkUserMetaSize(userMeta, internal);
+    const etag = extra.etag ?? enc.md5Hex ?? newId(ctx.random);
+    const part: StoredPart = { partNumber: 1, size: enc.sizeBytes, etag, internal: {} };
+    return await commitObject(ctx, {
+      bucket,
+      key,
+      objRel,
+      perDrive: enc.tmpRels.map((rel): DataFileMove[] | null => (rel === null ? null : [{ fromRel: rel, partNumber: 1, link: false }])),
+      meta: {
+        metaId: newId(ctx.random),
+        dataId: newId(ctx.random),
+        size: enc.sizeBytes,
+        etag,
+        modTimeMs: ctx.clock.nowMs(),
+        userMeta,
+        internal,
+        dataShards: ctx.erasure.dataShards,
+        parityShards: ctx.erasure.parityShards,
+        blockSizeBytes: ctx.blockSizeBytes,
+        multipart: false,
+        parts: [part],
+      },
+      precondition: opts.precondition,
+    });
+  } finally {
+    await removeTmp(ctx, enc.tmpRels);
+  }
+}
+
+interface Found {
+  meta: StoredMeta;
+  answers: MetaAnswer[];
+  holders: number[];
+  objRel: string;
+}
+
+async function findObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey): Promise<Found> {
+  const objRel = objectRel(bucket, key);
+  const { answers, result } = await readObjectQuorum(ctx, objRel);
+  if (result.kind === 'lost') throw quorumLost('read metadata');
+  if (result.kind === 'absent') {
+    await requireBucket(ctx, bucket);
+    throw new StorageError('NoSuchKey');
+  }
+  const { meta, holders } = result.value;
+  // A drive that is online but lacks this version's metadata needs healing.
+  if (holders.length < ctx.drives.length && answers.some((a, i) => a !== 'error' && !holders.includes(i))) ctx.queueHeal(bucket, key);
+  return { meta, answers, holders, objRel };
+}
+
+export async function headObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey): Promise<ObjectInfo> {
+  const found = await findObject(ctx, bucket, key);
+  return toObjectInfo(bucket, key, found.meta);
+}
+
+export function partSources(ctx: StoreContext, found: Pick<Found, 'answers' | 'holders' | 'objRel' | 'meta'>, partNumber: number): ShardSource[] {
+  return found.holders.map((i) => ({
+    drive: ctx.drives[i]!,
+    shardIndex: (found.answers[i] as StoredMeta).shardIndex,
+    rel: `${found.objRel}/${dataFileName(found.meta.dataId, partNumber)}`,
+  }));
+}
+
+async function* objectBytes(ctx: StoreContext, bucket: BucketName, key: ObjectKey, found: Found, offsetBytes: number, lengthBytes: number): AsyncGenerator<Uint8Array> {
+  const onBadShard = (_drive: number, reason: 'bitrot' | 'missing'): void => {
+    if (reason === 'bitrot') ctx.counters.bitrotDetected++;
+    ctx.queueHeal(bucket, key);
+  };
+  let partStart = 0;
+  const end = offsetBytes + lengthBytes;
+  for (const part of found.meta.parts) {
+    const partEnd = partStart + part.size;
+    if (partEnd > offsetBytes && partStart < end) {
+      const from = Math.max(offsetBytes, partStart) - partStart;
+      const to = Math.min(end, partEnd) - partStart;
+      const geometry = { sizeBytes: part.size, blockSizeBytes: found.meta.blockSizeBytes, dataShards: found.meta.dataShards };
+      yield* decodePart(partSources(ctx, found, part.partNumber), { erasure: ctx.erasure, geometry, onBadShard }, from, to - from);
+    }
+    partStart = partEnd;
+    if (partStart >= end) break;
+  }
+}
+
+/** Wraps a generator as a stream that reads one step ahead, overlapping drive reads with the consumer. */
+export function prefetchingStream(gen: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
+  let ahead: Promise<IteratorResult<Uint8Array>> | null = null;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await (ahead ?? gen.next());
+      ahead = null;
+      if (r.done) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(r.value);
+      ahead = gen.next();
+      ahead.catch(() => undefined);
+    },
+    async cancel() {
+      if (ahead) await ahead.catch(() => undefined);
+      await gen.return(undefined);
+    },
+  }, { highWaterMark: 0 });
+}
+
+export async function getObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey, range?: ByteRange): Promise<GetResult> {
+  const found = await findObject(ctx, bucket, key);
+  const size = found.meta.size;
+  let offset = 0;
+  let length = size;
+  if (range !== undefined) {
+    if (range.offset < 0 || range.length < 0 || (range.offset >= size && !(size === 0 && range.offset === 0))) throw new StorageError('InvalidRange');
+    offset = range.offset;
+    length = Math.min(range.length, size - offset);
+  }
+  return { info: toObjectInfo(bucket, key, found.meta), stream: prefetchingStream(objectBytes(ctx, bucket, key, found, offset, length)) };
+}
+
+export async function deleteObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey): Promise<void> {
+  const objRel = objectRel(bucket, key);
+  await ctx.keyLocks.run(`${bucket}/${key}`, async () => {
+    const current = await currentInfo(ctx, bucket, key, objRel);
+    if (current.info === null) {
+      await requireBucket(ctx, bucket);
+      return;
+    }
+    const results = await onAllDrives(ctx, (d) => deleteOnDrive(d, bucket, objRel));
+    if (results.filter((r) => r.ok).length < ctx.writeQuorum) throw quorumLost('delete');
+  });
+}
+
+type MetaMutation = { userMeta: Record<string, string>; internal: Record<string, string>; parts?: PartInfo[] };
+
+export async function updateObjectMeta(ctx: StoreContext, bucket: BucketName, key: ObjectKey, mutate: (info: ObjectInfo) => MetaMutation): Promise<ObjectInfo> {
+  return ctx.keyLocks.run(`${bucket}/${key}`, async () => {
+    const found = await findObject(ctx, bucket, key);
+    const change = mutate(toObjectInfo(bucket, key, found.meta));
+    checkUserMetaSize(change.userMeta, change.internal);
+    const parts = change.parts === undefined ? found.meta.parts : mergeParts(found.meta.parts, change.parts);
+    const next: Omit<StoredMeta, 'shardIndex'> = { ...found.meta, metaId: newId(ctx.random), userMeta: change.userMeta, internal: change.internal, parts };
+    const results = await Promise.all(found.holders.map(async (i) => {
+      const d = ctx.drives[i]!;
+      if (!d.online) return false;
+      try {
+        await d.writeAtomic(`${found.objRel}/${objectMetaName}`, encodeMeta({ ...next, shardIndex: (found.answers[i] as StoredMeta).shardIndex }));
+        return true;
+      } catch (err) {
+        d.noteError(err);
+        return false;
+      }
+    }));
+    const ok = results.filter(Boolean).length;
+    if (ok < Math.min(ctx.writeQuorum, found.holders.length)) throw quorumLost('update metadata');
+    if (ok < ctx.drives.length) ctx.queueHeal(bucket, key);
+    return toObjectInfo(bucket, key, { ...next, shardIndex: 0 });
+  });
+}
+
+/** Only upper-layer fields of parts may change; sizes and numbers are fixed by the data. */
+function mergeParts(stored: readonly StoredPart[], wanted: readonly PartInfo[]): StoredPart[] {
+  assert(stored.length === wanted.length, 'updateMeta keeps the part list');
+  return stored.map((p, i) => {
+    const w = wanted[i]!;
+    assert(w.partNumber === p.partNumber && w.size === p.size, 'updateMeta keeps part numbers and sizes');
+    return { ...p, etag: w.etag, internal: { ...w.internal } };
+  });
+}

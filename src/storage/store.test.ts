@@ -1,0 +1,170 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import { StorageError } from './types.ts';
+import { b, bodyOf, k, openTestStore, plain, randomBytes, readAll, sha, tempDrives, type TempDrives } from './test-helpers.ts';
+
+const block = 1024 * 1024;
+const temps: TempDrives[] = [];
+afterAll(async () => { await Promise.all(temps.map((t) => t.cleanup())); });
+
+async function fresh(count: number, parity?: number) {
+  const t = await tempDrives(count);
+  temps.push(t);
+  const store = await openTestStore(t.paths, parity === undefined ? {} : { parity });
+  await store.makeBucket(b('bkt'));
+  return { t, store };
+}
+
+describe('round trips', () => {
+  const layouts: [number, number | undefined][] = [[1, undefined], [4, 2], [6, 2], [16, undefined]];
+  for (const [drives, parity] of layouts) {
+    test(`${drives} drives, sizes 0..block+1`, async () => {
+      const { store } = await fresh(drives, parity);
+      for (const size of [0, 1, block - 1, block, block + 1, 3 * block + 12345]) {
+        const data = randomBytes(size, size + drives);
+        const info = await store.put(b('bkt'), k(`obj-${size}`), bodyOf(data), plain);
+        expect(info.size).toBe(size);
+        expect(info.etag).toBe(new Bun.CryptoHasher('md5').update(data).digest('hex'));
+        const got = await store.get(b('bkt'), k(`obj-${size}`));
+        expect(got.info.size).toBe(size);
+        expect(sha(await readAll(got.stream))).toBe(sha(data));
+      }
+      await store.close();
+    });
+  }
+
+  test('100 MiB on 4+2 streams and reads back byte-exact', async () => {
+    const { store } = await fresh(6, 2);
+    const size = 100 * block;
+    const data = randomBytes(size, 7);
+    await store.put(b('bkt'), k('big'), bodyOf(data, 1 << 20), plain);
+    const got = await store.get(b('bkt'), k('big'));
+    expect(sha(await readAll(got.stream))).toBe(sha(data));
+    await store.close();
+  }, 120_000);
+
+  test('ranges', async () => {
+    const { store } = await fresh(4);
+    const data = randomBytes(3 * block + 777, 3);
+    await store.put(b('bkt'), k('r'), bodyOf(data), plain);
+    for (const [offset, length] of [[0, 1], [5, 100], [block - 3, 10], [block, block], [2 * block + 5, 10_000_000], [3 * block + 776, 1]] as const) {
+      const got = await store.get(b('bkt'), k('r'), { offset, length });
+      expect(sha(await readAll(got.stream))).toBe(sha(data.subarray(offset, Math.min(data.length, offset + length))));
+    }
+    await expect(store.get(b('bkt'), k('r'), { offset: data.length, length: 1 })).rejects.toThrow(StorageError);
+    await store.close();
+  });
+});
+
+describe('object api', () => {
+  test('head, overwrite, delete, metadata maps, errors', async () => {
+    const { store } = await fresh(4);
+    await store.put(b('bkt'), k('x'), bodyOf(randomBytes(10, 1)), { userMeta: { 'content-type': 'a/b' }, internal: { sealed: 'yes' }, md5: true });
+    const head = await store.head(b('bkt'), k('x'));
+    expect(head.userMeta['content-type']).toBe('a/b');
+    expect(head.internal.sealed).toBe('yes');
+    const second = randomBytes(2 * block + 5, 2);
+    await store.put(b('bkt'), k('x'), bodyOf(second), plain);
+    expect(sha(await readAll((await store.get(b('bkt'), k('x'))).stream))).toBe(sha(second));
+    await store.delete(b('bkt'), k('x'));
+    await expect(store.head(b('bkt'), k('x'))).rejects.toMatchObject({ code: 'NoSuchKey' });
+    await expect(store.head(b('nobucket'), k('x'))).rejects.toMatchObject({ code: 'NoSuchBucket' });
+    await store.delete(b('bkt'), k('x'));
+    await store.close();
+  });
+
+  test('a failing body stream commits nothing', async () => {
+    const { store } = await fresh(4);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent > 3 * block) return c.error(new Error('bad signature'));
+        sent += 65536;
+        c.enqueue(randomBytes(65536, sent));
+      },
+    });
+    await expect(store.put(b('bkt'), k('bad'), body, plain)).rejects.toThrow('bad signature');
+    await expect(store.head(b('bkt'), k('bad'))).rejects.toMatchObject({ code: 'NoSuchKey' });
+    expect((await store.list(b('bkt'), { prefix: '', delimiter: '', marker: '', maxKeys: 10 })).objects).toHaveLength(0);
+    await store.close();
+  });
+
+  test('beforeCommit and precondition', async () => {
+    const { store } = await fresh(4);
+    const info = await store.put(b('bkt'), k('p'), bodyOf(randomBytes(100, 1)), {
+      userMeta: {}, internal: {}, md5: false,
+      beforeCommit: (size, md5) => ({ etag: `sealed-${size}-${md5 ?? 'none'}`, internal: { plainMd5: 'abc' } }),
+    });
+    expect(info.etag).toBe('sealed-100-none');
+    expect((await store.head(b('bkt'), k('p'))).internal.plainMd5).toBe('abc');
+    const refuse = (cur: unknown): void => { if (cur !== null) throw new StorageError('PreconditionFailed'); };
+    await expect(store.put(b('bkt'), k('p'), bodyOf(randomBytes(5, 2)), { ...plain, precondition: refuse })).rejects.toMatchObject({ code: 'PreconditionFailed' });
+    expect((await store.head(b('bkt'), k('p'))).size).toBe(100);
+    await expect(store.put(b('bkt'), k('p'), bodyOf(randomBytes(5, 2)), { ...plain, beforeCommit: () => { throw new Error('checksum mismatch'); } })).rejects.toThrow('checksum mismatch');
+    expect((await store.head(b('bkt'), k('p'))).size).toBe(100);
+    await expect(store.put(b('bkt'), k('q'), bodyOf(randomBytes(500, 2)), { ...plain, sizeMaxBytes: 100 })).rejects.toMatchObject({ code: 'EntityTooLarge' });
+    await store.close();
+  });
+
+  test('updateMeta rewrites metadata only', async () => {
+    const { store } = await fresh(4);
+    const data = randomBytes(block + 3, 9);
+    await store.put(b('bkt'), k('u'), bodyOf(data), plain);
+    const updated = await store.updateMeta(b('bkt'), k('u'), (i) => ({ userMeta: { ...i.userMeta, x: '1' }, internal: { wrapped: 'v2' } }));
+    expect(updated.internal.wrapped).toBe('v2');
+    const got = await store.get(b('bkt'), k('u'));
+    expect(got.info.userMeta.x).toBe('1');
+    expect(sha(await readAll(got.stream))).toBe(sha(data));
+    await store.close();
+  });
+
+  test('odd keys never escape and coexist', async () => {
+    const { t, store } = await fresh(4);
+    const keys = ['a', 'a/b', 'a//b', '.', '..', '../../etc/passwd', 'x/./y', 'x/../y', 'dir/', 'é/ü', 'z'.repeat(300), `${'s'.repeat(300)}/${'t'.repeat(300)}`, '%2e%2e', 'a%00b', '\u{1F600}'];
+    for (const [i, key] of keys.entries()) await store.put(b('bkt'), k(key), bodyOf(randomBytes(i + 1, i)), plain);
+    for (const [i, key] of keys.entries()) expect(sha(await readAll((await store.get(b('bkt'), k(key))).stream))).toBe(sha(randomBytes(i + 1, i)));
+    const listed = (await store.list(b('bkt'), { prefix: '', delimiter: '', marker: '', maxKeys: 1000 })).objects.map((o) => o.key);
+    expect(listed).toEqual([...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
+    const entries = await Array.fromAsync(new Bun.Glob('**').scan({ cwd: t.root, onlyFiles: true, dot: true }));
+    for (const e of entries) expect(e.startsWith('d')).toBe(true);
+    await store.close();
+  });
+});
+
+describe('buckets and system documents', () => {
+  test('bucket lifecycle and settings', async () => {
+    const { store } = await fresh(4);
+    await expect(store.makeBucket(b('bkt'))).rejects.toMatchObject({ code: 'BucketExists' });
+    await store.makeBucket(b('other'));
+    expect((await store.listBuckets()).map((x) => x.name)).toEqual([b('bkt'), b('other')]);
+    await store.putBucketSetting(b('other'), 'encryption', '{"alg":"AES256"}');
+    expect((await store.getBucketMeta(b('other'))).settings.encryption).toBe('{"alg":"AES256"}');
+    await store.putBucketSetting(b('other'), 'encryption', null);
+    expect((await store.getBucketMeta(b('other'))).settings).toEqual({});
+    await store.put(b('other'), k('o'), bodyOf(randomBytes(3, 3)), plain);
+    await expect(store.deleteBucket(b('other'))).rejects.toMatchObject({ code: 'BucketNotEmpty' });
+    await store.delete(b('other'), k('o'));
+    await store.deleteBucket(b('other'));
+    await expect(store.headBucket(b('other'))).rejects.toMatchObject({ code: 'NoSuchBucket' });
+    await store.writeSystem('keystore', new TextEncoder().encode('v1'));
+    await store.writeSystem('keystore', new TextEncoder().encode('v2'));
+    expect(new TextDecoder().decode((await store.readSystem('keystore'))!)).toBe('v2');
+    expect(await store.readSystem('absent')).toBeNull();
+    expect((await store.listBuckets()).map((x) => x.name)).toEqual([b('bkt')]);
+    await store.close();
+  });
+
+  test('reopening keeps data; a foreign drive stops start-up', async () => {
+    const { t, store } = await fresh(4);
+    await store.put(b('bkt'), k('keep'), bodyOf(randomBytes(5000, 5)), plain);
+    await store.close();
+    const again = await openTestStore(t.paths);
+    expect((await again.head(b('bkt'), k('keep'))).size).toBe(5000);
+    await again.close();
+    const other = await tempDrives(4);
+    temps.push(other);
+    const s2 = await openTestStore(other.paths);
+    await s2.close();
+    await expect(openTestStore([t.paths[0]!, other.paths[1]!, t.paths[2]!, t.paths[3]!])).rejects.toThrow(/drive 1 .*another deployment/);
+    await expect(openTestStore([t.paths[1]!, t.paths[0]!, t.paths[2]!, t.paths[3]!])).rejects.toThrow(/drive 0 .*index 1/);
+  });
+});
