@@ -175,6 +175,18 @@ describe('VaultKms Transit usage', () => {
     expect(((await withoutContext.json()) as { errors: string[] }).errors[0]).toContain("missing 'context'");
   });
 
+  test('older Vault answers key writes with 204 and no body', async () => {
+    const double = start({ emptyWriteResponses: true });
+    const kms = vaultKmsFor(double);
+    await kms.createKey('k1');
+    const old = await kms.generateDataKey('k1', ctx);
+    expect((await kms.rotateKey('k1')).latestVersion).toBe(2);
+    const rewrapped = await kms.rewrap('k1', old.ciphertext, ctx);
+    expect((await kms.setMinDecryptionVersion('k1', 2)).minDecryptionVersion).toBe(2);
+    expect(Buffer.from(await kms.decrypt('k1', rewrapped, ctx)).equals(Buffer.from(old.plaintext))).toBe(true);
+    expect(double.requests.filter((r) => r.status === 204).length).toBe(3);
+  });
+
   test('a pre-existing non-derived key is refused', async () => {
     const double = start();
     double.transit.create('plain', {});

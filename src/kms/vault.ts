@@ -100,7 +100,7 @@ export class VaultKms implements Kms {
   async setMinDecryptionVersion(keyId: string, version: number): Promise<KeyStatus> {
     validateKeyId(keyId);
     if (!Number.isInteger(version) || version < 1) throw new KmsError('InvalidKeyId', 'min decryption version must be a positive integer');
-    await this.post(`keys/${keyId}/config`, { min_decryption_version: version }, 'InvalidKeyId');
+    await this.write(`keys/${keyId}/config`, { min_decryption_version: version }, 'InvalidKeyId');
     return this.keyStatus(keyId);
   }
 
@@ -121,6 +121,12 @@ export class VaultKms implements Kms {
     return objectField(expectOk(response, fallback), 'data');
   }
 
+  /** Key writes answer 204 on older Vault versions and 200 with the key on newer ones. */
+  private async write(path: string, body: Json, fallback: KmsErrorCode): Promise<void> {
+    const response = await this.http.call({ method: 'POST', path: `${this.mount}/${path}`, body, retry: true });
+    expectOk(response, fallback);
+  }
+
   private async readKey(keyId: string): Promise<Json | undefined> {
     const response = await this.http.call({ method: 'GET', path: `${this.mount}/keys/${keyId}`, retry: true });
     if (response.status === 404) return undefined;
@@ -128,7 +134,7 @@ export class VaultKms implements Kms {
   }
 
   private async createDerived(keyId: string): Promise<void> {
-    await this.post(`keys/${keyId}`, { type: 'aes256-gcm96', derived: true }, 'InvalidKeyId');
+    await this.write(`keys/${keyId}`, { type: 'aes256-gcm96', derived: true }, 'InvalidKeyId');
     this.derivedKeys.add(keyId);
   }
 

@@ -16,6 +16,8 @@ export interface VaultDoubleOptions {
   mountPath?: string;
   /** When set, every request must carry this X-Vault-Namespace. */
   namespace?: string;
+  /** Answer key create/rotate/config with 204 and no body, as Vault versions before 1.12 did. */
+  emptyWriteResponses?: boolean;
 }
 
 export interface Fault {
@@ -165,11 +167,11 @@ export class VaultDouble {
         const key = state.get(second);
         return key === undefined ? errorResponse(404, []) : json(200, this.envelope({ data: state.describe(key) }));
       }
-      if (method === 'POST') return json(200, this.envelope({ data: state.describe(state.create(second, body)) }));
+      if (method === 'POST') return this.keyWritten(state.create(second, body));
     }
     if (method !== 'POST' || second === undefined) return errorResponse(405, ['unsupported operation']);
-    if (head === 'keys' && third === 'rotate') return json(200, this.envelope({ data: state.describe(state.rotate(second)) }));
-    if (head === 'keys' && third === 'config') return json(200, this.envelope({ data: state.describe(state.configure(second, body)) }));
+    if (head === 'keys' && third === 'rotate') return this.keyWritten(state.rotate(second));
+    if (head === 'keys' && third === 'config') return this.keyWritten(state.configure(second, body));
     if (head === 'encrypt') {
       const plaintext = new Uint8Array(Buffer.from(String(body['plaintext'] ?? ''), 'base64'));
       return json(200, this.envelope({ data: { ciphertext: state.encrypt(second, plaintext, body['context']), key_version: state.get(second)?.versions.length } }));
@@ -187,6 +189,11 @@ export class VaultDouble {
       return this.dataKey(second, third, body);
     }
     return errorResponse(404, [`no handler for route "${path}". route entry not found.`]);
+  }
+
+  private keyWritten(key: Parameters<TransitState['describe']>[0]): Response {
+    if (this.options.emptyWriteResponses === true) return new Response(null, { status: 204 });
+    return json(200, this.envelope({ data: this.transit.describe(key) }));
   }
 
   private dataKey(kind: 'plaintext' | 'wrapped', name: string, body: Json): Response {
