@@ -10,8 +10,8 @@ import { openPackage, sealPackage } from './seal-package.ts';
 export async function sealBuffer(key: Uint8Array, plain: Uint8Array, random: Random): Promise<Uint8Array> {
   assert(plain.length >= 1 && plain.length <= Dare.payloadBytesMax, 'sealBuffer: size');
   const aead = await defaultEngine.importKey(key);
-  const out = new Uint8Array(plain.length + Dare.overheadBytes);
-  return sealPackage(aead, random.bytes(Dare.nonceBytes), 0, plain, true, out);
+  const pieces = await sealPackage(aead, random.bytes(Dare.nonceBytes), 0, plain, true, new Uint8Array(Dare.headerBytes));
+  return new Uint8Array(Buffer.concat(pieces));
 }
 
 /** Opens a sealBuffer result; null when it is malformed or does not authenticate. */

@@ -36,7 +36,7 @@ export function encryptStream(objectKey: Uint8Array, opts: EncryptOptions = {}):
       const group = payloads.slice(i, i + batchPackages);
       assert(sequence + group.length <= Dare.sequenceCount, 'encryptStream: stream too long');
       const isLast = final && i + group.length === payloads.length;
-      for (const pkg of await sealBatch(key, nonce, sequence, group, isLast, slab)) ctrl.enqueue(pkg);
+      for (const piece of await sealBatch(key, nonce, sequence, group, isLast, slab)) ctrl.enqueue(piece);
       sequence += group.length;
     }
   };

@@ -2,21 +2,19 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import { assert } from '../util/assert.ts';
 import { Dare } from './format.ts';
-import type { AeadKey, PackageCipher } from './engine.ts';
+import { owned, type AeadKey, type PackageCipher } from './engine.ts';
 
 const algorithm = 'aes-256-gcm';
 
 function nodeKey(key: KeyObject): AeadKey {
   return {
-    seal(iv, aad, plaintext, out) {
-      assert(out.length === plaintext.length + Dare.tagBytes, 'gcm: output size');
+    seal(iv, aad, plaintext) {
       const cipher = createCipheriv(algorithm, key, iv, { authTagLength: Dare.tagBytes });
       cipher.setAAD(aad);
       const body = cipher.update(plaintext);
       const tail = cipher.final();
       assert(tail.length === 0 && body.length === plaintext.length, 'gcm: unexpected output size');
-      out.set(body, 0);
-      out.set(cipher.getAuthTag(), plaintext.length);
+      return [owned(body), owned(cipher.getAuthTag())];
     },
     open(iv, aad, sealed) {
       if (sealed.length < Dare.tagBytes) return null;
@@ -31,7 +29,7 @@ function nodeKey(key: KeyObject): AeadKey {
         plain.fill(0); // unauthenticated bytes: drop them
         return null;
       }
-      return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
+      return owned(plain);
     },
   };
 }

@@ -12,10 +12,8 @@ function webKey(key: CryptoKey): AeadKey {
     tagLength: Dare.tagBytes * 8,
   });
   return {
-    async seal(iv, aad, plaintext, out) {
-      const sealed = await crypto.subtle.encrypt(params(iv, aad), key, plaintext as Uint8Array<ArrayBuffer>);
-      assert(sealed.byteLength === out.length, 'gcm: output size');
-      out.set(new Uint8Array(sealed), 0);
+    async seal(iv, aad, plaintext) {
+      return [new Uint8Array(await crypto.subtle.encrypt(params(iv, aad), key, plaintext as Uint8Array<ArrayBuffer>))];
     },
     async open(iv, aad, sealed) {
       try {

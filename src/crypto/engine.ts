@@ -7,9 +7,13 @@ export type EngineName = 'node' | 'webcrypto';
 
 /** One imported 256-bit key. Results may be sync (node) or async (WebCrypto). */
 export interface AeadKey {
-  /** Writes ciphertext || tag into `out` (exactly plaintext.length + 16 bytes). */
-  seal(iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array): void | Promise<void>;
-  /** Returns the plaintext, or null when the tag does not verify. Never returns unverified bytes. */
+  /**
+   * Returns ciphertext || tag as one or more pieces, in order. Each piece owns
+   * its whole ArrayBuffer, so pieces can be emitted without a copy (a 64 KiB
+   * copy per package cost a third of the throughput in Bun).
+   */
+  seal(iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): readonly Uint8Array[] | Promise<readonly Uint8Array[]>;
+  /** Returns the plaintext (owning its ArrayBuffer), or null when the tag does not verify. Never returns unverified bytes. */
   open(iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null | Promise<Uint8Array | null>;
 }
 
@@ -23,6 +27,16 @@ export interface PackageCipher {
   importKey(raw: Uint8Array): Promise<AeadKey>;
   /** Packages sealed or opened concurrently per batch; >1 only pays for engines that run off-thread. */
   readonly batchPackages: number;
+}
+
+/**
+ * The bytes of `b` in a Uint8Array that owns its whole ArrayBuffer: a view as is
+ * when it already does, else a copy. Small Node Buffers may sit in a shared pool
+ * next to unrelated data, which a consumer reading `.buffer` must never see.
+ */
+export function owned(b: Uint8Array): Uint8Array {
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.length && b.buffer instanceof ArrayBuffer) return new Uint8Array(b.buffer);
+  return new Uint8Array(b);
 }
 
 export const engines: Readonly<Record<EngineName, PackageCipher>> = Object.freeze({
