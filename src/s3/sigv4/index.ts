@@ -3,7 +3,7 @@ export { authenticate, clockSkewMsMax, unsignedPayload } from './authenticate.ts
 export type { AuthDeps, AuthRequest, AuthResult } from './authenticate.ts';
 export { verifiedBody } from './payload.ts';
 export type { PayloadResult, VerifiedBody, VerifyOptions } from './payload.ts';
-export { SigningKeyCache, emptySha256Hex } from './crypto.ts';
+export { SigningKeyCache, emptySha256Hex, sha256Hex } from './crypto.ts';
 export { ChunkSigner } from './chunk-signer.ts';
 export { presignExpiresSecMax } from './parse.ts';
 export { encodeSignedChunks, encodeUnsignedChunks, presignUrl, signRequest } from './sign.ts';
