@@ -2,6 +2,7 @@
 // Content-MD5, x-amz-checksum-* and length. A failed check errors the stream before
 // its last piece is delivered, so a consumer that commits on end never commits bad data.
 import { S3Error, isS3Error } from '../errors.ts';
+import { assert } from '../../util/assert.ts';
 import { bytesToBase64, createChecksummer } from '../checksum/index.ts';
 import type { ChecksumAlgorithm, Checksummer } from '../checksum/index.ts';
 import type { AuthResult } from './authenticate.ts';
@@ -85,7 +86,7 @@ class BodyChecks {
   }
 
   result(): PayloadResult {
-    if (this.finished === undefined) throw new Error('payload result read before the body ended');
+    assert(this.finished !== undefined, 'payload result read before the body ended');
     return this.finished;
   }
 }
