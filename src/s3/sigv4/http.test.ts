@@ -5,7 +5,7 @@ import { fixedClock } from '../../util/clock.ts';
 import { seededRandom } from '../../util/random.ts';
 import { isS3Error } from '../errors.ts';
 import { checksumBase64 } from '../checksum/index.ts';
-import { authenticate, encodeSignedChunks, encodeUnsignedChunks, presignUrl, sha256Hex, signRequest, verifiedBody } from './index.ts';
+import { authRequestOf, authenticate, encodeSignedChunks, encodeUnsignedChunks, presignUrl, sha256Hex, signRequest, storedContentEncoding, verifiedBody } from './index.ts';
 import { rootCreds, testStore } from './testing/oracle.ts';
 
 const clock = fixedClock(Date.UTC(2026, 10, 27, 12));
@@ -18,9 +18,7 @@ beforeAll(() => {
     port: 0,
     async fetch(req) {
       try {
-        const url = new URL(req.url);
-        const rawPath = req.url.slice(url.origin.length).split('?')[0] ?? '/';
-        const auth = authenticate({ method: req.method, rawPath, rawQuery: url.search, headers: req.headers }, { credentials: testStore, clock, region: 'us-east-1' });
+        const auth = authenticate(authRequestOf(req), { credentials: testStore, clock, region: 'us-east-1' });
         const body = verifiedBody(req.body, auth, req.headers, { computeMd5: true });
         const hasher = new Bun.CryptoHasher('sha256');
         let sizeBytes = 0;
@@ -50,6 +48,21 @@ async function put(path: string, payloadHash: string, body: Uint8Array, headers:
   const res = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
+
+describe('request adapters', () => {
+  test('authRequestOf keeps the path and query as received', () => {
+    const r = authRequestOf(new Request('http://h:9000/b/a%2Fb%20c?list-type=2&prefix=x%2By#frag', { method: 'GET' }));
+    expect(r).toMatchObject({ method: 'GET', rawPath: '/b/a%2Fb%20c', rawQuery: 'list-type=2&prefix=x%2By' });
+    expect(authRequestOf(new Request('http://h/')).rawPath).toBe('/');
+  });
+
+  test('storedContentEncoding drops the aws-chunked framing', () => {
+    expect(storedContentEncoding('aws-chunked')).toBeUndefined();
+    expect(storedContentEncoding('aws-chunked, gzip')).toBe('gzip');
+    expect(storedContentEncoding('gzip,AWS-CHUNKED,br')).toBe('gzip, br');
+    expect(storedContentEncoding(null)).toBeUndefined();
+  });
+});
 
 describe('over HTTP', () => {
   test('UNSIGNED-PAYLOAD with a CRC32 header; key with encoded characters', async () => {
