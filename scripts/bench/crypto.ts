@@ -1,5 +1,7 @@
-// Throughput of the DARE package streams per engine and batch size, against a
-// copy-through TransformStream measured in the same run. Last line: JSON.
+// Throughput of the DARE package streams per engine and batch size (packages
+// sealed/opened concurrently), against a copy-through TransformStream measured
+// in the same run. Configurations run round-robin so machine noise spreads
+// evenly; figures are medians. Last line: one JSON object.
 import { encryptStream } from '../../src/crypto/encrypt-stream.ts';
 import { decryptStream } from '../../src/crypto/decrypt-stream.ts';
 import { engines, type EngineName } from '../../src/crypto/engine.ts';
@@ -8,6 +10,7 @@ import { encryptedSize } from '../../src/crypto/range.ts';
 const objectBytes = 64 * 1024 * 1024;
 const chunkBytes = 1024 * 1024;
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const batches = [1, 2, 4, 8];
 const key = new Uint8Array(32).fill(0x5a);
 
 function source(data: Uint8Array): ReadableStream<Uint8Array> {
@@ -27,48 +30,60 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
   return total;
 }
 
-function copyThrough(): TransformStream<Uint8Array, Uint8Array> {
-  return new TransformStream({ transform(chunk, ctrl) { ctrl.enqueue(chunk.slice()); } });
-}
-
-async function timeMs(run: () => Promise<number>, expectBytes: number): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const t0 = performance.now();
-    const got = await run();
-    samples.push(performance.now() - t0);
-    if (got !== expectBytes) throw new Error(`bench: got ${got} bytes, want ${expectBytes}`);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
-}
-
-const mbps = (ms: number): number => Math.round(objectBytes / 1e6 / (ms / 1000));
+const copyThrough = (): TransformStream<Uint8Array, Uint8Array> => new TransformStream({ transform(chunk, ctrl) { ctrl.enqueue(chunk.slice()); } });
+const passThrough = (): TransformStream<Uint8Array, Uint8Array> => new TransformStream();
 
 const plain = new Uint8Array(objectBytes);
 for (let i = 0; i < plain.length; i += 4096) plain[i] = i & 0xff;
 const sealed = new Uint8Array(await new Response(source(plain).pipeThrough(encryptStream(key))).arrayBuffer());
 
-const baselineMs = await timeMs(() => drain(source(plain).pipeThrough(copyThrough())), objectBytes);
-const baselineMBps = mbps(baselineMs);
-console.log(`copy-through baseline: ${baselineMBps} MB/s (median of ${rounds})`);
+interface Case { name: string; expectBytes: number; run: () => Promise<number>; samplesMs: number[] }
+const cases: Case[] = [
+  { name: 'copy-through', expectBytes: objectBytes, run: () => drain(source(plain).pipeThrough(copyThrough())), samplesMs: [] },
+  { name: 'pass-through', expectBytes: objectBytes, run: () => drain(source(plain).pipeThrough(passThrough())), samplesMs: [] },
+];
+for (const name of ['node', 'webcrypto'] as const) {
+  for (const batch of batches) {
+    const engine = engines[name];
+    cases.push({ name: `${name} enc ${batch}`, expectBytes: encryptedSize(objectBytes), run: () => drain(source(plain).pipeThrough(encryptStream(key, { engine, batchPackages: batch }))), samplesMs: [] });
+    cases.push({ name: `${name} dec ${batch}`, expectBytes: objectBytes, run: () => drain(source(sealed).pipeThrough(decryptStream(key, { engine, batchPackages: batch }))), samplesMs: [] });
+  }
+}
+
+// One unmeasured warm-up round, so the JIT does not favour whichever case runs last.
+for (const c of cases) await c.run();
+for (let r = 0; r < rounds; r++) {
+  for (const c of cases) {
+    const t0 = performance.now();
+    const got = await c.run();
+    c.samplesMs.push(performance.now() - t0);
+    if (got !== c.expectBytes) throw new Error(`bench ${c.name}: got ${got} bytes, want ${c.expectBytes}`);
+  }
+}
+
+const medianMs = (c: Case): number => [...c.samplesMs].sort((a, b) => a - b)[Math.floor(c.samplesMs.length / 2)]!;
+const mbps = (ms: number): number => Math.round(objectBytes / 1e6 / (ms / 1000));
+const byName = (n: string): Case => cases.find((c) => c.name === n)!;
+const baselineMs = medianMs(byName('copy-through'));
+console.log(`copy-through baseline ${mbps(baselineMs)} MB/s; pass-through ${mbps(medianMs(byName('pass-through')))} MB/s (medians of ${rounds}, 64 MiB in 1 MiB chunks)`);
 
 interface Row { engine: EngineName; batch: number; encMBps: number; decMBps: number; encRatio: number; decRatio: number }
 const rows: Row[] = [];
 for (const name of ['node', 'webcrypto'] as const) {
-  for (const batch of [1, 2, 4, 8]) {
-    const engine = engines[name];
-    const encMs = await timeMs(() => drain(source(plain).pipeThrough(encryptStream(key, { engine, batchPackages: batch }))), encryptedSize(objectBytes));
-    const decMs = await timeMs(() => drain(source(sealed).pipeThrough(decryptStream(key, { engine, batchPackages: batch }))), objectBytes);
+  for (const batch of batches) {
+    const encMs = medianMs(byName(`${name} enc ${batch}`));
+    const decMs = medianMs(byName(`${name} dec ${batch}`));
     const row = { engine: name, batch, encMBps: mbps(encMs), decMBps: mbps(decMs), encRatio: +(baselineMs / encMs).toFixed(2), decRatio: +(baselineMs / decMs).toFixed(2) };
     rows.push(row);
-    console.log(`${name.padEnd(9)} batch ${batch}: encrypt ${row.encMBps} MB/s (x${row.encRatio} of baseline), decrypt ${row.decMBps} MB/s (x${row.decRatio})`);
+    console.log(`${name.padEnd(9)} batch ${batch}: encrypt ${row.encMBps} MB/s (x${row.encRatio} of copy-through), decrypt ${row.decMBps} MB/s (x${row.decRatio})`);
   }
 }
 const best = (e: EngineName, f: 'encMBps' | 'decMBps'): Row => rows.filter((r) => r.engine === e).reduce((a, b) => (b[f] > a[f] ? b : a));
+const summary = (e: EngineName) => ({
+  encMBps: best(e, 'encMBps').encMBps, encBatch: best(e, 'encMBps').batch, encRatio: best(e, 'encMBps').encRatio,
+  decMBps: best(e, 'decMBps').decMBps, decBatch: best(e, 'decMBps').batch, decRatio: best(e, 'decMBps').decRatio,
+});
 console.log(JSON.stringify({
-  bench: 'crypto', objectBytes, chunkBytes, rounds, baselineMBps,
-  node: { encMBps: best('node', 'encMBps').encMBps, encBatch: best('node', 'encMBps').batch, decMBps: best('node', 'decMBps').decMBps, decBatch: best('node', 'decMBps').batch },
-  webcrypto: { encMBps: best('webcrypto', 'encMBps').encMBps, encBatch: best('webcrypto', 'encMBps').batch, decMBps: best('webcrypto', 'decMBps').decMBps, decBatch: best('webcrypto', 'decMBps').batch },
-  rows,
+  bench: 'crypto', objectBytes, chunkBytes, rounds, baselineMBps: mbps(baselineMs), passThroughMBps: mbps(medianMs(byName('pass-through'))),
+  node: summary('node'), webcrypto: summary('webcrypto'), rows,
 }));

@@ -3,7 +3,7 @@
 import { assert } from '../util/assert.ts';
 import { defaultEngine, type AeadKey, type PackageCipher } from './engine.ts';
 import { CryptoError } from './errors.ts';
-import { openPackage } from './seal-package.ts';
+import { openPackage, settleAll } from './seal-package.ts';
 import { PackageChecker } from './package-checker.ts';
 import { PackageSplitter } from './package-splitter.ts';
 import type { PackageRange } from './range.ts';
@@ -43,7 +43,8 @@ export function decryptStream(objectKey: Uint8Array, opts: DecryptOptions = {}):
       try { sequences.push(checker.check(pkg)); } catch (e) { failure = e; break; }
     }
     const k = key;
-    const plains = await Promise.all(sequences.map((seq, i) => openPackage(k, group[i]!, seq)));
+    const opened = settleAll(sequences.map((seq, i) => openPackage(k, group[i]!, seq)));
+    const plains = opened instanceof Promise ? await opened : opened;
     for (const plain of plains) {
       if (plain === null) throw new CryptoError('TagMismatch', 'package failed authentication');
       ctrl.enqueue(plain);

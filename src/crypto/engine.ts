@@ -30,14 +30,20 @@ export interface PackageCipher {
 }
 
 /**
- * The bytes of `b` in a Uint8Array that owns its whole ArrayBuffer: a view as is
- * when it already does, else a copy. Small Node Buffers may sit in a shared pool
- * next to unrelated data, which a consumer reading `.buffer` must never see.
+ * The bytes of `b` in a Uint8Array that has its ArrayBuffer to itself: a view
+ * when `b` starts its buffer (any small slack after it is zeroed: Bun's cipher
+ * output has one spare byte), else a copy. Small Node Buffers may sit in a
+ * shared pool beside unrelated data, which a consumer reading `.buffer` must never see.
  */
 export function owned(b: Uint8Array): Uint8Array {
-  if (b.byteOffset === 0 && b.buffer.byteLength === b.length && b.buffer instanceof ArrayBuffer) return new Uint8Array(b.buffer);
+  const slackBytes = b.buffer.byteLength - b.length;
+  if (b.byteOffset === 0 && slackBytes >= 0 && slackBytes <= ownedSlackBytesMax && b.buffer instanceof ArrayBuffer) {
+    if (slackBytes > 0) new Uint8Array(b.buffer, b.length).fill(0);
+    return new Uint8Array(b.buffer, 0, b.length);
+  }
   return new Uint8Array(b);
 }
+const ownedSlackBytesMax = 64;
 
 export const engines: Readonly<Record<EngineName, PackageCipher>> = Object.freeze({
   node: nodeEngine,
