@@ -1,7 +1,7 @@
 // The admin API under /cairn/admin/v1: SigV4 signed by the root user (anything
 // else is refused before routing), payload hash checked, config changes rate
 // limited (429 SlowDown), and every call audited and counted.
-import { authenticate } from '../s3/sigv4/index.ts';
+import { authenticate, authRequestOf } from '../s3/sigv4/index.ts';
 import { sha256Hex } from '../s3/sigv4/crypto.ts';
 import * as h from './handlers.ts';
 import { AdminError, errorResponse, readBody, toAdminError } from './http.ts';
@@ -97,8 +97,8 @@ function segmentsOf(pathname: string): string[] {
 }
 
 /** Root credentials only; every failure is a refusal (fail closed). */
-function authenticateRoot(req: Request, url: URL, deps: AdminDeps): { accessKey: string; payloadHash: string } {
-  const auth = authenticate({ method: req.method, rawPath: url.pathname, rawQuery: url.search, headers: req.headers }, { credentials: deps.credentials, clock: deps.clock, region: deps.region });
+function authenticateRoot(req: Request, deps: AdminDeps): { accessKey: string; payloadHash: string } {
+  const auth = authenticate(authRequestOf(req), { credentials: deps.credentials, clock: deps.clock, region: deps.region });
   if (!auth.isRoot) throw new AdminError(403, 'AccessDenied', 'the admin API needs the root credentials');
   return { accessKey: auth.accessKey, payloadHash: auth.payloadHash };
 }
@@ -131,7 +131,7 @@ export async function handleAdmin(req: Request, deps: AdminDeps): Promise<Respon
   let response: Response;
   let errorCode: string | undefined;
   try {
-    const who = authenticateRoot(req, url, deps);
+    const who = authenticateRoot(req, deps);
     call.accessKey = who.accessKey;
     const match = route(req.method, segmentsOf(url.pathname));
     operation = match.operation;
