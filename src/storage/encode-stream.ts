@@ -44,9 +44,9 @@ class BlockBuffer {
   readonly slots: Uint8Array;
   readonly slotBytes: number;
   filledBytes = 0;
-  constructor(readonly shards: number, readonly shardBytesFull: number) {
+  constructor(readonly shards: number, readonly shardBytesFull: number, alloc: (bytes: number) => Uint8Array = (n) => new Uint8Array(n)) {
     this.slotBytes = hashBytes + shardBytesFull;
-    this.slots = new Uint8Array(shards * this.slotBytes);
+    this.slots = alloc(shards * this.slotBytes);
   }
   slot(i: number, shardBytes: number): Uint8Array {
     return this.slots.subarray(i * this.slotBytes, i * this.slotBytes + hashBytes + shardBytes);
@@ -63,8 +63,10 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
   const m = erasure.parityShards;
   const shardFull = erasure.shardSize(blockSizeBytes);
   const sinks: Sink[] = targets.map((target) => ({ target, rel: target.drive.tmpRel(), fh: null, positionBytes: 0, failed: null }));
-  const dataBufs = [new BlockBuffer(k, shardFull), new BlockBuffer(k, shardFull)];
-  const parity = new BlockBuffer(m, shardFull);
+  // Kernel-owned buffers let the wasm kernel encode in place.
+  const alloc = (n: number): Uint8Array => erasure.allocBuffer(n);
+  const dataBufs = [new BlockBuffer(k, shardFull, alloc), new BlockBuffer(k, shardFull, alloc)];
+  const parity = new BlockBuffer(m, shardFull, alloc);
   const hasher = opts.md5 ? new Bun.CryptoHasher('md5') : null;
   const sizeMax = Math.min(opts.sizeMaxBytes, objectSizeMaxBytes);
   let current = 0;
@@ -108,6 +110,7 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
     throw err;
   } finally {
     reader.releaseLock();
+    for (const buf of [...dataBufs, parity]) erasure.freeBuffer(buf.slots);
   }
 }
 

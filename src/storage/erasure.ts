@@ -8,6 +8,9 @@ export interface GfKernel {
   readonly name: string;
   /** outputs[r] = XOR over c of coefs[r * inputs.length + c] * inputs[c], for the first lengthBytes bytes. */
   mulMatrix(coefs: Uint8Array, inputs: readonly Uint8Array[], outputs: readonly Uint8Array[], lengthBytes: number): void;
+  /** Optional buffers the kernel can work on in place; null when none is free. */
+  alloc?(bytes: number): Uint8Array | null;
+  free?(view: Uint8Array): void;
 }
 
 /** Reference kernel: one 256-entry product table per coefficient. */
@@ -45,6 +48,15 @@ export class Erasure {
     this.parityShards = parityShards;
     this.generator = systematicCauchy(dataShards, parityShards);
     this.parityRows = this.generator.data.slice(dataShards * dataShards);
+  }
+
+  /** A work buffer, from the kernel's own memory when it offers one (saves copies). */
+  allocBuffer(bytes: number): Uint8Array {
+    return this.kernel.alloc?.(bytes) ?? new Uint8Array(bytes);
+  }
+
+  freeBuffer(view: Uint8Array): void {
+    this.kernel.free?.(view);
   }
 
   get totalShards(): number {

@@ -8,6 +8,7 @@ import { Erasure, tsKernel, type GfKernel } from './erasure.ts';
 import { formatVersion, openDrives } from './format.ts';
 import { KeyedMutex } from './locks.ts';
 import { Maintenance } from './maintenance.ts';
+import { WasmKernel } from './rs-wasm.ts';
 import { ErasureObjectStore } from './store.ts';
 import type { ObjectStore } from './types.ts';
 
@@ -44,7 +45,7 @@ export async function openObjectStore(opts: StoreOptions): Promise<ObjectStore> 
   const logger = opts.logger ?? silentLogger;
   const ids = (): string => newId(random);
   const opened = await openDrives(opts.drives, opts.parity, opts.blockSizeBytes ?? blockSizeBytesDefault, opts.fsync, ids, logger);
-  const kernel = opts.kernel ?? (await defaultKernel());
+  const kernel = opts.kernel ?? (await defaultKernel(logger));
   const erasure = new Erasure(opened.dataShards, opened.parityShards, kernel);
   let upkeep: Maintenance | null = null;
   const ctx: StoreContext = {
@@ -80,6 +81,12 @@ export async function openObjectStore(opts: StoreOptions): Promise<ObjectStore> 
   return new ErasureObjectStore(ctx, upkeep);
 }
 
-async function defaultKernel(): Promise<GfKernel> {
-  return tsKernel;
+/** The wasm SIMD kernel; the TypeScript reference only where the engine lacks wasm SIMD. */
+async function defaultKernel(logger: Logger): Promise<GfKernel> {
+  try {
+    return await WasmKernel.create();
+  } catch (err) {
+    logger.warn('wasm SIMD kernel unavailable; using the slower TypeScript erasure code', { err: String(err) });
+    return tsKernel;
+  }
 }
