@@ -69,6 +69,7 @@ describe('Authorization header, checked against the AWS SDK signer', () => {
     const req = await oracleSign({ method: 'GET', path: '/b', dateMs: t0, headers: unsigned, region: 'eu-central-1' });
     expect(authenticate(req, deps(t0, 'eu-central-1')).accessKey).toBe(rootCreds.accessKey);
     expectS3Error(() => authenticate(req, deps(t0, 'us-east-1')), 'AuthorizationHeaderMalformed', /region 'eu-central-1' is wrong; expecting 'us-east-1'/);
+    expect(authenticate(req, deps(t0, '')).accessKey).toBe(rootCreds.accessKey);
   });
 
   test('streaming seed signature is carried for the chunk chain', async () => {

@@ -25,6 +25,7 @@ export interface AuthRequest {
 export interface AuthDeps {
   credentials: CredentialStore;
   clock: Clock;
+  /** The region clients must sign for; '' accepts any region (as MinIO does without one). */
   region: string;
   /** Accepted signing service names; default ['s3']. */
   services?: readonly string[];
@@ -121,7 +122,7 @@ function checkScope(scope: CredentialScope, amzDate: string, deps: AuthDeps, pre
   const fail = (msg: string): S3Error => presigned
     ? new S3Error('AuthorizationQueryParametersError', msg)
     : new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${msg}`);
-  if (scope.region !== deps.region) {
+  if (deps.region !== '' && scope.region !== deps.region) {
     throw fail(`the region '${scope.region}' is wrong; expecting '${deps.region}'`);
   }
   const services = deps.services ?? ['s3'];

@@ -192,6 +192,25 @@ describe('UNSIGNED-PAYLOAD', () => {
     await reader.cancel('client gone');
     expect(cancelled).toBe(true);
   });
+
+  test('cancelling while a read is pending ends quietly', async () => {
+    let sourceCancelled = false;
+    const source = new ReadableStream<Uint8Array>({
+      pull() {
+        return new Promise<void>(() => undefined); // never delivers
+      },
+      cancel() {
+        sourceCancelled = true;
+      },
+    });
+    const v = verifiedBody(source, auth, headersOf(auth, { 'content-length': '999' }));
+    const reader = v.stream.getReader();
+    const pending = reader.read();
+    await Bun.sleep(1);
+    await reader.cancel('client gone');
+    expect((await pending).done).toBe(true);
+    expect(sourceCancelled).toBe(true);
+  });
 });
 
 describe('real payload SHA-256', () => {

@@ -139,8 +139,10 @@ interface Stage {
 function holdBackStream(body: ReadableStream<Uint8Array> | null, stage: Stage): ReadableStream<Uint8Array> {
   const reader: ByteReader | undefined = body?.getReader();
   let held: Uint8Array | undefined;
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      if (cancelled) return;
       try {
         let released = false;
         const emit = (piece: Uint8Array): void => {
@@ -153,6 +155,7 @@ function holdBackStream(body: ReadableStream<Uint8Array> | null, stage: Stage): 
         };
         while (!released) {
           const next = reader === undefined ? { done: true as const } : await readUpstream(reader);
+          if (cancelled) return;
           if (next.done) {
             stage.end();
             if (held !== undefined) controller.enqueue(held);
@@ -160,15 +163,18 @@ function holdBackStream(body: ReadableStream<Uint8Array> | null, stage: Stage): 
             controller.close();
             return;
           }
+          if (cancelled) return;
           stage.push(next.value, emit);
         }
       } catch (error) {
         held = undefined;
+        if (cancelled) return;
         controller.error(error);
         await reader?.cancel(error).catch(() => undefined);
       }
     },
     async cancel(reason) {
+      cancelled = true;
       held = undefined;
       await reader?.cancel(reason);
     },
