@@ -39,6 +39,11 @@ export const nodeEngine: PackageCipher = {
   batchPackages: 1, // synchronous: batching cannot overlap work (measured flat from 1 to 64)
   importKey(raw) {
     assert(raw.length === Dare.keyBytes, 'gcm: key must be 32 bytes');
-    return Promise.resolve(nodeKey(createSecretKey(Buffer.from(raw))));
+    const copy = Buffer.from(raw); // may sit in Node's shared pool: wipe it once the KeyObject holds its own copy
+    try {
+      return Promise.resolve(nodeKey(createSecretKey(copy)));
+    } finally {
+      copy.fill(0);
+    }
   },
 };

@@ -28,12 +28,20 @@ export function newObjectKey(random: Random): Uint8Array {
   return key;
 }
 
+/** HMAC-SHA256 into a fresh Uint8Array; the digest Buffer (maybe pooled) is wiped. */
+function hmacSha256(key: Uint8Array, ...parts: (Uint8Array | string)[]): Uint8Array {
+  const mac = createHmac('sha256', key);
+  for (const p of parts) mac.update(p);
+  const digest = mac.digest();
+  const out = new Uint8Array(digest);
+  digest.fill(0);
+  return out;
+}
+
 /** HMAC-SHA256(kek, iv || domain || algorithm || "bucket/key"); the path is not normalised, so "a//b" and "a/b" differ. */
 function sealingKey(kek: Uint8Array, iv: Uint8Array, domain: SealDomain, bucket: string, objectKey: string): Uint8Array {
   assert(kek.length === Dare.keyBytes && iv.length === ivBytes, 'sealing key inputs');
-  const mac = createHmac('sha256', kek);
-  mac.update(iv).update(domain).update(sealAlgorithm).update(`${bucket}/${objectKey}`);
-  return new Uint8Array(mac.digest());
+  return hmacSha256(kek, iv, domain, sealAlgorithm, `${bucket}/${objectKey}`);
 }
 
 export async function sealObjectKey(
@@ -71,12 +79,12 @@ export function derivePartKey(objectKey: Uint8Array, partNumber: number): Uint8A
   assert(Number.isInteger(partNumber) && partNumber >= 1 && partNumber <= 0xffffffff, 'part number range');
   const bin = new Uint8Array(4);
   new DataView(bin.buffer).setUint32(0, partNumber, true);
-  return new Uint8Array(createHmac('sha256', objectKey).update(bin).digest());
+  return hmacSha256(objectKey, bin);
 }
 
 function etagKey(objectKey: Uint8Array): Uint8Array {
   assert(objectKey.length === Dare.keyBytes, 'object key size');
-  return new Uint8Array(createHmac('sha256', objectKey).update('SSE-etag').digest());
+  return hmacSha256(objectKey, 'SSE-etag');
 }
 
 /** Seals an ETag string under a key derived from the object key; returns base64. */

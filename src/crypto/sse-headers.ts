@@ -31,8 +31,13 @@ function read(h: HeaderSource, name: string): string | undefined {
 
 const invalid = (message: string): SseError => new SseError('InvalidArgument', message);
 
+/** Strict base64; the intermediate Buffer (maybe pooled) is wiped, as it may hold a customer key. */
 function decodeBase64(value: string): Uint8Array | null {
-  return base64Pattern.test(value) ? new Uint8Array(Buffer.from(value, 'base64')) : null;
+  if (!base64Pattern.test(value)) return null;
+  const decoded = Buffer.from(value, 'base64');
+  const out = new Uint8Array(decoded);
+  decoded.fill(0);
+  return out;
 }
 
 /** Parses one SSE-C trio; null when none of its three headers is present. */
