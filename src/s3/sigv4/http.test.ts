@@ -1,6 +1,8 @@
 // End to end over a real loopback socket: Bun's request bodies, Host header and raw
 // path go through authenticate and verifiedBody exactly as the server will use them.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { Readable } from 'node:stream';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { fixedClock } from '../../util/clock.ts';
 import { seededRandom } from '../../util/random.ts';
 import { isS3Error } from '../errors.ts';
@@ -8,9 +10,11 @@ import { checksumBase64 } from '../checksum/index.ts';
 import { authRequestOf, authenticate, encodeSignedChunks, encodeUnsignedChunks, presignUrl, sha256Hex, signRequest, storedContentEncoding, verifiedBody } from './index.ts';
 import { rootCreds, testStore } from './testing/oracle.ts';
 
-const clock = fixedClock(Date.UTC(2026, 10, 27, 12));
+// Near real time: the AWS SDK corrects its clock from the server's Date header.
+const clock = fixedClock(Date.now());
 let server: ReturnType<typeof Bun.serve>;
 let base = '';
+const seen: Array<{ sha256: string; sizeBytes: number; payloadHash: string; result: unknown }> = [];
 
 beforeAll(() => {
   server = Bun.serve({
@@ -26,7 +30,9 @@ beforeAll(() => {
           hasher.update(piece);
           sizeBytes += piece.length;
         }
-        return Response.json({ sha256: hasher.digest('hex'), sizeBytes, result: body.result() });
+        const summary = { sha256: hasher.digest('hex'), sizeBytes, result: body.result(), payloadHash: auth.payloadHash };
+        seen.push(summary);
+        return Response.json(summary);
       } catch (e) {
         if (isS3Error(e)) return Response.json({ code: e.code }, { status: e.status });
         throw e;
@@ -101,6 +107,28 @@ describe('over HTTP', () => {
     const wrong = encodeUnsignedChunks([data], { name: 'x-amz-checksum-crc32c', value: 'AAAAAA==' });
     const bad = await put('/bucket/k', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', wrong, headers);
     expect(bad.json['code']).toBe('BadDigest');
+  });
+
+  test('@aws-sdk/client-s3 PutObject with its default checksum settings', async () => {
+    const client = new S3Client({
+      region: 'us-east-1', endpoint: base, forcePathStyle: true, maxAttempts: 1,
+      credentials: { accessKeyId: rootCreds.accessKey, secretAccessKey: rootCreds.secretKey },
+    });
+    try {
+      seen.length = 0;
+      await client.send(new PutObjectCommand({ Bucket: 'bucket', Key: 'sdk key+1', Body: data }));
+      await client.send(new PutObjectCommand({ Bucket: 'bucket', Key: 'sdk-stream', Body: Readable.from([data.subarray(0, 1000), data.subarray(1000)]), ContentLength: data.length }));
+      expect(seen.length).toBe(2);
+      // Over plain HTTP the SDK hashes a buffer body in full, and frames a stream with a CRC32 trailer.
+      expect(seen[0]?.payloadHash).toBe(dataSha);
+      expect(seen[1]?.payloadHash).toBe('STREAMING-UNSIGNED-PAYLOAD-TRAILER');
+      for (const s of seen) {
+        expect(s.sha256).toBe(dataSha);
+        expect(s.result).toMatchObject({ checksum: { algorithm: 'CRC32', valueB64: checksumBase64('CRC32', data) } });
+      }
+    } finally {
+      client.destroy();
+    }
   });
 
   test('presigned PUT with plain fetch', async () => {
