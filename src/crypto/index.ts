@@ -4,7 +4,7 @@ export { CryptoError, SseError, type CryptoErrorCode, type SseErrorCode } from '
 export { engines, defaultEngine, type EngineName, type PackageCipher, type AeadKey } from './engine.ts';
 export { encryptStream, type EncryptOptions } from './encrypt-stream.ts';
 export { decryptStream, decryptRangeStream, sliceStream, type DecryptOptions } from './decrypt-stream.ts';
-export { encryptedSize, plainSizeFromEncrypted, packageCountOf, mapRange, mapMultipartRange, wholeStream, type PackageRange, type PartRange } from './range.ts';
+export { encryptedSize, plainSizeFromEncrypted, packageCountOf, mapRange, mapMultipartRange, wholeStream, plainSizeOfObject, partPlainSizes, type PackageRange, type PartRange } from './range.ts';
 export { parsePutSse, parseReadSse, parseCopySourceSse, SseHeaders, type HeaderSource } from './sse-headers.ts';
 export { SseFields } from './sse-internal.ts';
 export type { SseMode, SseKind, SseCKey, ObjectRef } from './sse-types.ts';

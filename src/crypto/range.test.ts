@@ -4,7 +4,7 @@ import { encryptStream } from './encrypt-stream.ts';
 import { CryptoError } from './errors.ts';
 import { Dare } from './format.ts';
 import { derivePartKey } from './keys.ts';
-import { encryptedSize, mapMultipartRange, mapRange, plainSizeFromEncrypted, wholeStream } from './range.ts';
+import { encryptedSize, mapMultipartRange, mapRange, partPlainSizes, plainSizeFromEncrypted, plainSizeOfObject, wholeStream } from './range.ts';
 import { pattern, pipe } from './testdata/helpers.ts';
 
 const P = Dare.payloadBytesMax;
@@ -19,6 +19,15 @@ describe('sizes', () => {
     expect(encryptedSize(1)).toBe(33);
     expect(encryptedSize(P)).toBe(P + 32);
     expect(encryptedSize(P + 1)).toBe(P + 65);
+  });
+
+  test('multipart objects: plaintext size is the sum over parts', () => {
+    const parts = [encryptedSize(5 * P), encryptedSize(7), encryptedSize(P + 1)];
+    const total = parts.reduce((a, b) => a + b, 0);
+    expect(plainSizeOfObject(total, parts)).toBe(6 * P + 8);
+    expect(partPlainSizes(parts)).toEqual([5 * P, 7, P + 1]);
+    expect(plainSizeOfObject(encryptedSize(9))).toBe(9);
+    expect(() => plainSizeOfObject(total + 1, parts)).toThrow(CryptoError);
   });
 
   test('impossible stored sizes are rejected', () => {

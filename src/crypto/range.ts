@@ -101,3 +101,24 @@ export function mapMultipartRange(plainOffset: number, plainLength: number, part
   assert(end <= partPlainStart, 'mapMultipartRange: range past the end');
   return out;
 }
+
+/**
+ * Plaintext size of a stored encrypted object. A multipart object is one
+ * stream per part, so its size is the sum over parts (pass their stored sizes).
+ */
+export function plainSizeOfObject(storedBytes: number, partStoredSizes?: readonly number[]): number {
+  if (partStoredSizes === undefined || partStoredSizes.length === 0) return plainSizeFromEncrypted(storedBytes);
+  let plain = 0;
+  let stored = 0;
+  for (const size of partStoredSizes) {
+    plain += plainSizeFromEncrypted(size);
+    stored += size;
+  }
+  if (stored !== storedBytes) throw new CryptoError('InvalidSize', 'part sizes do not add up to the object size');
+  return plain;
+}
+
+/** Plaintext size of each part, for mapMultipartRange. */
+export function partPlainSizes(partStoredSizes: readonly number[]): number[] {
+  return partStoredSizes.map(plainSizeFromEncrypted);
+}
