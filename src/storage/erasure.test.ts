@@ -67,7 +67,7 @@ test('any K of K+M shards rebuild the data (both kernels)', async () => {
         const want = [...lost];
         const out = want.map(() => new Uint8Array(len));
         e.reconstruct(shards, len, want, out);
-        want.forEach((idx, i) => expect(out[i]!).toEqual(all[idx]!));
+        want.forEach((idx, i) => expect(Array.from(out[i]!)).toEqual(Array.from(all[idx]!)));
       }
     }
   }
