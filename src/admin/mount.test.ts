@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOpsLayer, type OpsLayer } from './mount.ts';
+import { createObservability } from '../observe/observability.ts';
 import { targetOf } from './traffic.ts';
 import { loadConfig } from '../config/config.ts';
 import { openObjectStore } from '../storage/index.ts';
@@ -25,7 +26,8 @@ async function setup(env: Record<string, string> = {}): Promise<{ ops: OpsLayer;
   const config = loadConfig({ CAIRN_DRIVES: `${root}/d{1...4}`, CAIRN_ROOT_USER: 'root', CAIRN_ROOT_PASSWORD: password, CAIRN_KMS_BACKEND: 'none', CAIRN_AUDIT_DIR: auditDir, ...env });
   const store = await openObjectStore({ drives: config.drives, fsync: false, healScanIntervalMs: 0, driveProbeIntervalMs: 0 });
   await store.makeBucket('photos' as BucketName);
-  const ops = await createOpsLayer({ config, version: '0.1.0', store, kms: undefined, credentials, clock: systemClock, logger: silentLogger, isShuttingDown: () => false });
+  const observability = await createObservability({ config, version: '0.1.0', clock: systemClock, logger: silentLogger });
+  const ops = await createOpsLayer({ config, version: '0.1.0', store, kms: undefined, credentials, clock: systemClock, logger: silentLogger, isShuttingDown: () => false, observability });
   cleanups.push(async () => {
     await ops.close();
     await store.close();

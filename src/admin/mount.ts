@@ -8,13 +8,14 @@ import type { ObjectStore } from '../storage/types.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { cryptoRandom, type Random } from '../util/random.ts';
-import { AuditLog, nullAudit, type AuditSink } from '../observe/audit.ts';
-import { AuditSanitizer, type AuditSseMode } from '../observe/auditEvent.ts';
+import type { AuditSink } from '../observe/audit.ts';
+import type { AuditSseMode } from '../observe/auditEvent.ts';
 import { BandwidthLimiter, bandwidthSettingName } from '../observe/bandwidth.ts';
-import { addKmsCollector, addStorageCollector, createCairnMetrics, type CairnMetrics } from '../observe/cairnMetrics.ts';
+import { addKmsCollector, addStorageCollector, type CairnMetrics } from '../observe/cairnMetrics.ts';
 import { ConfigCache } from '../observe/configCache.ts';
 import { handleHealth } from '../observe/health.ts';
 import { handleMetrics } from '../observe/metricsEndpoint.ts';
+import type { Observability } from '../observe/observability.ts';
 import { RateLimiter } from '../observe/rateLimit.ts';
 import { TransferRegistry } from '../observe/transfers.ts';
 import { HealRunner } from './healRunner.ts';
@@ -48,7 +49,8 @@ export interface OpsOptions {
   clock: Clock;
   logger: Logger;
   isShuttingDown: () => boolean;
-  metrics?: CairnMetrics;
+  /** Built first (createObservability), since the KMS reports into its sink. */
+  observability: Observability;
   random?: Random;
   /** The system document the rewrap job checkpoints to. */
   rewrapCheckpointName?: string;
@@ -72,12 +74,6 @@ const encryptOperations = new Set(['PutObject', 'UploadPart', 'CopyObject', 'Upl
 const decryptOperations = new Set(['GetObject']);
 const kmsHealthCacheMs = 2000;
 
-function secretsOf(config: Config): (string | undefined)[] {
-  const kms = config.kms;
-  const kmsSecrets = kms.backend === 'local' ? [kms.secretKey, kms.secretKey?.split(':')[1]] : kms.backend === 'vault' ? [kms.token, kms.appRoleSecretId] : [];
-  return [config.rootPassword, config.metrics.token, ...kmsSecrets];
-}
-
 /** Probes may come every second; the KMS is asked at most every couple of seconds. */
 function cachedKmsHealth(kms: Kms, clock: Clock): () => Promise<KmsHealth> {
   let last: { atMs: number; result: Promise<KmsHealth> } | undefined;
@@ -95,7 +91,7 @@ function requestIdFrom(random: Random): () => string {
 export async function createOpsLayer(o: OpsOptions): Promise<OpsLayer> {
   const { config, clock, logger } = o;
   const random = o.random ?? cryptoRandom;
-  const metrics = o.metrics ?? createCairnMetrics(o.version);
+  const { metrics, audit } = o.observability;
   addStorageCollector(metrics, o.store);
   const kmsHealth = o.kms === undefined ? undefined : cachedKmsHealth(o.kms, clock);
   if (kmsHealth !== undefined) addKmsCollector(metrics, kmsHealth);
@@ -108,15 +104,6 @@ export async function createOpsLayer(o: OpsOptions): Promise<OpsLayer> {
   metrics.registry.addCollector(() => metrics.cacheEntries.set({}, configCache.stats().entries));
   await configCache.warm().catch((e: unknown) => logger.warn('config cache warm-up failed', { error: String(e) }));
 
-  const auditLog = config.audit.dir === undefined ? undefined : await AuditLog.open({
-    ...config.audit,
-    dir: config.audit.dir,
-    clock,
-    sanitizer: new AuditSanitizer(secretsOf(config)),
-    counters: { written: (n) => metrics.auditWritten.inc({}, n), dropped: (n) => metrics.auditDropped.inc({}, n), queueLength: (n) => metrics.auditQueue.set({}, n) },
-    logger,
-  });
-  const audit: AuditSink = auditLog ?? nullAudit;
   const transfers = new TransferRegistry(clock);
   const bandwidth = new BandwidthLimiter({
     globalBytesPerSec: config.bandwidthMaxBytesPerSec,
@@ -168,8 +155,6 @@ export async function createOpsLayer(o: OpsOptions): Promise<OpsLayer> {
     handle,
     wrap: (next) => async (req) => (await handle(req)) ?? wrapTransfer(req, next, { metrics, bandwidth, transfers, domain: config.domain, newId: adminDeps.newRequestId, logger }),
     onRequestDone,
-    close: async () => {
-      await auditLog?.close();
-    },
+    close: () => o.observability.close(),
   };
 }
