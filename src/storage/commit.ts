@@ -45,7 +45,7 @@ export async function commitObject(ctx: StoreContext, plan: CommitPlan): Promise
         await commitOnDrive(d, plan, moves, i);
         return { ok: true as const };
       } catch (err) {
-        d.noteError(err);
+        d.noteWriteError(err);
         return { ok: false as const, err };
       }
     }));

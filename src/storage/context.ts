@@ -56,8 +56,20 @@ export async function readMetaAnswers(ctx: StoreContext, objRel: string): Promis
 }
 
 export async function readObjectQuorum(ctx: StoreContext, objRel: string): Promise<{ answers: MetaAnswer[]; result: QuorumResult }> {
-  const answers = await readMetaAnswers(ctx, objRel);
-  return { answers, result: pickQuorum(answers, ctx.readQuorum) };
+  let answers = await readMetaAnswers(ctx, objRel);
+  let result = pickQuorum(answers, ctx.readQuorum);
+  // Before concluding from "missing" answers, make sure those drives still exist.
+  if (result.kind !== 'found' && (await confirmMissing(ctx, answers.map((a) => a === 'missing')))) {
+    answers = answers.map((a, i) => (ctx.drives[i]!.online ? a : 'error'));
+    result = pickQuorum(answers, ctx.readQuorum);
+  }
+  return { answers, result };
+}
+
+/** Checks the drives flagged as having answered "missing"; true when any turned out to be gone. */
+export async function confirmMissing(ctx: StoreContext, missing: readonly boolean[]): Promise<boolean> {
+  const alive = await Promise.all(ctx.drives.map((d, i) => (missing[i] ? d.confirmAlive() : Promise.resolve(true))));
+  return alive.some((a) => !a);
 }
 
 export function quorumLost(what: string): StorageError {
@@ -71,7 +83,7 @@ export async function onAllDrives<T>(ctx: StoreContext, fn: (d: Drive) => Promis
     try {
       return { ok: true as const, value: await fn(d) };
     } catch (err) {
-      d.noteError(err);
+      d.noteWriteError(err);
       return { ok: false as const, err };
     }
   }));

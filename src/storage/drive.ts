@@ -3,7 +3,7 @@
 import { link, mkdir, open, readdir, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StorageError } from './types.ts';
-import { tmpDir } from './paths.ts';
+import { formatFile, tmpDir } from './paths.ts';
 
 export type DriveState = 'online' | 'offline' | 'healing';
 export type FsErrorKind = 'notFound' | 'diskFull' | 'readOnly' | 'io';
@@ -57,6 +57,29 @@ export class Drive {
   noteError(err: unknown): void {
     this.errors++;
     if (errorKind(err) === 'io') this.state = 'offline';
+  }
+
+  /** A write failed: unless the drive is merely full or read-only, it is no longer usable. */
+  noteWriteError(err: unknown): void {
+    this.errors++;
+    const kind = errorKind(err);
+    if (kind === 'io' || kind === 'notFound') this.state = 'offline';
+  }
+
+  /**
+   * Is the drive still the formatted directory we opened? A removed or replaced
+   * directory makes files look absent; this tells "absent" from "drive gone".
+   */
+  async confirmAlive(): Promise<boolean> {
+    if (!this.online) return false;
+    try {
+      await stat(this.abs(formatFile));
+      return true;
+    } catch {
+      this.state = 'offline';
+      this.errors++;
+      return false;
+    }
   }
 
   async readFile(rel: string): Promise<Uint8Array | null> {

@@ -176,7 +176,7 @@ function checkQuorum(sinks: readonly Sink[], writeQuorum: number): void {
 function failSink(s: Sink, err: unknown): void {
   if (s.failed !== null) return;
   s.failed = err;
-  s.target.drive.noteError(err);
+  s.target.drive.noteWriteError(err);
   const fh = s.fh;
   s.fh = null;
   void fh?.close().catch(() => undefined);

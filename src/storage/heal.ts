@@ -98,6 +98,9 @@ export async function healObject(ctx: StoreContext, bucket: BucketName, key: Obj
     const g = { sizeBytes: p.size, blockSizeBytes: meta.blockSizeBytes, dataShards: meta.dataShards };
     return Promise.all(ctx.drives.map((d, i) => (holders.includes(i) && d.online ? shardFileGood(d, `${objRel}/${dataFileName(meta.dataId, p.partNumber)}`, g, opts.deep) : Promise.resolve(false))));
   }));
+  const lacking = ctx.drives.map((d, i) => d.online && (partGood.some((good) => !good[i]) || !holders.includes(i) || (answers[i] as StoredMeta).metaId !== meta.metaId));
+  // A drive that lacks everything may be gone rather than empty: only heal onto live drives.
+  await Promise.all(ctx.drives.map((d, i) => (lacking[i] ? d.confirmAlive() : Promise.resolve(true))));
   const needData = ctx.drives.map((d, i) => d.online && partGood.some((good) => !good[i]));
   const needMeta = ctx.drives.map((d, i) => d.online && (needData[i] || !holders.includes(i) || (answers[i] as StoredMeta).metaId !== meta.metaId));
   if (!needMeta.some(Boolean)) return { healedShards: 0 };

@@ -62,7 +62,9 @@ export class Maintenance {
       this.queue.delete(item);
       this.ctx.counters.queued = this.queue.size;
       const [bucket, key] = item.split('\u0000') as [string, string];
-      await this.healOne(bucket as BucketName, key as ObjectKey, true);
+      await this.healOne(bucket as BucketName, key as ObjectKey, true).catch((err: unknown) => {
+        this.ctx.logger.warn('heal failed', { bucket, err: String(err) });
+      });
     }
   }
 

@@ -1,7 +1,7 @@
 // Small documents copied whole to every drive (bucket settings, system documents).
 // Each copy carries a sequence number and a checksum; the newest valid copy wins,
 // and a write must reach the write quorum.
-import { onAllDrives, quorumLost, type StoreContext } from './context.ts';
+import { confirmMissing, onAllDrives, quorumLost, type StoreContext } from './context.ts';
 import { toStorageError } from './drive.ts';
 
 const magic = 'CAIRNDOC';
@@ -40,21 +40,32 @@ function decodeDoc(bytes: Uint8Array): { seq: number; payload: Uint8Array } | nu
 }
 
 export async function readDoc(ctx: StoreContext, rel: string): Promise<DocRead> {
+  const first = await readDocOnce(ctx, rel);
+  if (first.copies >= ctx.readQuorum || first.answered === first.copies) return first;
+  // Too few copies: drives that said "no copy" may simply be gone; check, then decide.
+  return (await confirmMissing(ctx, first.missing)) ? readDocOnce(ctx, rel) : first;
+}
+
+async function readDocOnce(ctx: StoreContext, rel: string): Promise<DocRead & { missing: boolean[] }> {
   const results = await onAllDrives(ctx, (d) => d.readFile(rel));
+  const missing = results.map(() => false);
   let best: { seq: number; payload: Uint8Array } | null = null;
   let copies = 0;
   let answered = 0;
-  for (const r of results) {
+  for (const [i, r] of results.entries()) {
     if (!r.ok) continue;
     answered++;
     const doc = r.value === null ? null : decodeDoc(r.value);
-    if (doc === null) continue;
+    if (doc === null) {
+      missing[i] = true;
+      continue;
+    }
     if (best === null || doc.seq > best.seq) {
       best = doc;
       copies = 1;
     } else if (doc.seq === best.seq) copies++;
   }
-  return { payload: best?.payload ?? null, seq: best?.seq ?? 0, copies, answered };
+  return { payload: best?.payload ?? null, seq: best?.seq ?? 0, copies, answered, missing };
 }
 
 export async function writeDoc(ctx: StoreContext, rel: string, seq: number, payload: Uint8Array): Promise<void> {
