@@ -1,7 +1,6 @@
 // Throughput of the DARE package streams per engine and batch size (packages
 // sealed/opened concurrently), against a copy-through TransformStream measured
-// in the same run. Configurations run round-robin so machine noise spreads
-// evenly; figures are medians. Last line: one JSON object.
+// in the same run. Figures are medians. Last line: one JSON object.
 import { encryptStream } from '../../src/crypto/encrypt-stream.ts';
 import { decryptStream } from '../../src/crypto/decrypt-stream.ts';
 import { engines, type EngineName } from '../../src/crypto/engine.ts';
@@ -50,10 +49,13 @@ for (const name of ['node', 'webcrypto'] as const) {
   }
 }
 
-// One unmeasured warm-up round, so the JIT does not favour whichever case runs last.
-for (const c of cases) await c.run();
-for (let r = 0; r < rounds; r++) {
-  for (const c of cases) {
+// Each case runs as a block: one unmeasured warm-up run (it absorbs the JIT and
+// the previous case's garbage, which otherwise lands on whichever case comes
+// next), then `rounds` timed runs. Forcing a full GC instead makes every run pay
+// fresh page faults, which a warm server does not.
+for (const c of cases) {
+  await c.run();
+  for (let r = 0; r < rounds; r++) {
     const t0 = performance.now();
     const got = await c.run();
     c.samplesMs.push(performance.now() - t0);
