@@ -71,15 +71,22 @@ export function decryptStream(objectKey: Uint8Array, opts: DecryptOptions = {}):
 /** Decrypts the packages of `range` and cuts out its plaintext bytes. Input: stored bytes of the range only. */
 export function decryptRangeStream(objectKey: Uint8Array, range: PackageRange, opts: Omit<DecryptOptions, 'firstSequence' | 'packageCount' | 'lastIsFinal'> = {}): ReadableWritablePair<Uint8Array, Uint8Array> {
   const decrypt = decryptStream(objectKey, { ...opts, firstSequence: range.firstSequence, packageCount: range.packageCount, lastIsFinal: range.lastIsFinal });
-  return { writable: decrypt.writable, readable: decrypt.readable.pipeThrough(sliceStream(range.skipBytes, range.takeBytes)) };
+  const slice = sliceStream(range.skipBytes, range.takeBytes, range.packagePlainBytes);
+  return { writable: decrypt.writable, readable: decrypt.readable.pipeThrough(slice) };
 }
 
-/** Drops `skipBytes`, passes `takeBytes`, drops the rest; errors if the input ends short. */
-export function sliceStream(skipBytes: number, takeBytes: number): TransformStream<Uint8Array, Uint8Array> {
+/**
+ * Drops `skipBytes`, passes `takeBytes`, drops the rest. Errors if the input
+ * ends short, or when `totalBytes` is given and the input is not exactly that long.
+ */
+export function sliceStream(skipBytes: number, takeBytes: number, totalBytes?: number): TransformStream<Uint8Array, Uint8Array> {
   let skip = skipBytes;
   let take = takeBytes;
+  let seenBytes = 0;
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, ctrl) {
+      seenBytes += chunk.length;
+      if (totalBytes !== undefined && seenBytes > totalBytes) throw new CryptoError('UnexpectedData', 'decrypted data is longer than the object size');
       const from = Math.min(skip, chunk.length);
       skip -= from;
       const to = Math.min(chunk.length, from + take);
@@ -87,7 +94,9 @@ export function sliceStream(skipBytes: number, takeBytes: number): TransformStre
       if (to > from) ctrl.enqueue(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
     },
     flush() {
-      if (take > 0 || skip > 0) throw new CryptoError('MissingFinal', 'decrypted range is shorter than expected');
+      if (take > 0 || skip > 0 || (totalBytes !== undefined && seenBytes !== totalBytes)) {
+        throw new CryptoError('MissingFinal', 'decrypted data is shorter than the object size');
+      }
     },
   });
 }

@@ -38,10 +38,10 @@ describe('sizes', () => {
 describe('mapRange', () => {
   test('fields for a range across a package boundary', () => {
     expect(mapRange(P - 10, 20, 3 * P + 5)).toEqual({
-      storedOffset: 0, storedLength: 2 * Dare.packageBytesMax, firstSequence: 0, packageCount: 2, lastIsFinal: false, skipBytes: P - 10, takeBytes: 20,
+      storedOffset: 0, storedLength: 2 * Dare.packageBytesMax, firstSequence: 0, packageCount: 2, lastIsFinal: false, skipBytes: P - 10, takeBytes: 20, packagePlainBytes: 2 * P,
     });
     expect(mapRange(3 * P, 5, 3 * P + 5)).toEqual({
-      storedOffset: 3 * Dare.packageBytesMax, storedLength: 37, firstSequence: 3, packageCount: 1, lastIsFinal: true, skipBytes: 0, takeBytes: 5,
+      storedOffset: 3 * Dare.packageBytesMax, storedLength: 37, firstSequence: 3, packageCount: 1, lastIsFinal: true, skipBytes: 0, takeBytes: 5, packagePlainBytes: 5,
     });
   });
 
@@ -67,6 +67,14 @@ describe('mapRange', () => {
     const r = mapRange(0, 2 * P, 2 * P);
     const out = await pipe(stored.subarray(0, Dare.packageBytesMax), decryptRangeStream(key, r));
     expect(out.error).toBeInstanceOf(CryptoError);
+  });
+
+  test('a stored stream whose final package disagrees with the recorded size is refused', async () => {
+    const stored = (await pipe(pattern(P + 10), encryptStream(key))).bytes;
+    const shorter = await pipe(stored, decryptRangeStream(key, wholeStream(P + 5)));
+    expect(shorter.error).toBeInstanceOf(CryptoError);
+    const longer = await pipe(stored, decryptRangeStream(key, wholeStream(P + 20)));
+    expect(longer.error).toBeInstanceOf(CryptoError);
   });
 });
 

@@ -39,6 +39,8 @@ export interface PackageRange {
   skipBytes: number;
   /** Plaintext bytes to keep after skipping. */
   takeBytes: number;
+  /** Plaintext bytes the range's packages hold in all: a stored stream that disagrees with the size is refused. */
+  packagePlainBytes: number;
 }
 
 /** Maps `[plainOffset, plainOffset + plainLength)` of a `plainSize`-byte stream to its packages. */
@@ -48,7 +50,7 @@ export function mapRange(plainOffset: number, plainLength: number, plainSize: nu
   assert(Number.isSafeInteger(plainLength) && plainLength >= 0, 'mapRange: bad length');
   assert(plainOffset + plainLength <= plainSize, 'mapRange: range past the end');
   if (plainLength === 0) {
-    return { storedOffset: 0, storedLength: 0, firstSequence: 0, packageCount: 0, lastIsFinal: false, skipBytes: 0, takeBytes: 0 };
+    return { storedOffset: 0, storedLength: 0, firstSequence: 0, packageCount: 0, lastIsFinal: false, skipBytes: 0, takeBytes: 0, packagePlainBytes: 0 };
   }
   const firstSequence = Math.floor(plainOffset / Dare.payloadBytesMax);
   const lastSequence = Math.floor((plainOffset + plainLength - 1) / Dare.payloadBytesMax);
@@ -62,6 +64,7 @@ export function mapRange(plainOffset: number, plainLength: number, plainSize: nu
     lastIsFinal,
     skipBytes: plainOffset - firstSequence * Dare.payloadBytesMax,
     takeBytes: plainLength,
+    packagePlainBytes: (lastSequence - firstSequence) * Dare.payloadBytesMax + lastPayloadBytes,
   };
 }
 
