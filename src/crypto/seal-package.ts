@@ -5,7 +5,7 @@ import type { AeadKey } from './engine.ts';
 import { Dare, packageAad, packageIv, writeHeader } from './format.ts';
 import type { Slab } from './slab.ts';
 
-/** A value now, or later: the node engine answers synchronously, and skipping an await per package pays. */
+/** A value now, or later: the node engine answers synchronously, so a batch needs no microtask per package. */
 export type Maybe<T> = T | Promise<T>;
 
 /** Resolves every value, awaiting only when some are promises. */
