@@ -42,6 +42,7 @@ export async function commitObject(ctx: StoreContext, plan: CommitPlan): Promise
       const moves = plan.perDrive[i];
       if (moves === null || moves === undefined || !d.online) return { ok: false as const, err: quorumLost('drive offline') };
       try {
+        await ctx.hooks.beforeDriveCommit?.('put', i);
         await commitOnDrive(d, plan, moves, i);
         return { ok: true as const };
       } catch (err) {

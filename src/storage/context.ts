@@ -9,6 +9,11 @@ import { decodeMeta, pickQuorum, type MetaAnswer, type QuorumResult } from './me
 import { objectMetaName } from './paths.ts';
 import { StorageError, type HealCounters } from './types.ts';
 
+/** Fault-injection points for crash tests: awaited right before each drive's commit step. */
+export interface StoreHooks {
+  beforeDriveCommit?: (op: 'put' | 'delete' | 'meta', driveIndex: number) => Promise<void>;
+}
+
 export interface StoreContext {
   deploymentId: string;
   drives: Drive[];
@@ -23,6 +28,7 @@ export interface StoreContext {
   keyLocks: KeyedMutex;
   bucketLocks: KeyedMutex;
   counters: HealCounters;
+  hooks: StoreHooks;
   /** Queue an object for background healing (a read found a missing or bad shard). */
   queueHeal: (bucket: string, key: string) => void;
 }

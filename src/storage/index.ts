@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../util/clock.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
 import { cryptoRandom, type Random } from '../util/random.ts';
 import { blockSizeBytesDefault } from './bitrot.ts';
-import { newId, writeQuorumFor, type StoreContext } from './context.ts';
+import { newId, writeQuorumFor, type StoreContext, type StoreHooks } from './context.ts';
 import { Erasure, tsKernel, type GfKernel } from './erasure.ts';
 import { formatVersion, openDrives } from './format.ts';
 import { KeyedMutex } from './locks.ts';
@@ -38,6 +38,8 @@ export interface StoreOptions {
   kernel?: GfKernel;
   /** Block size for new deployments (tests use small blocks); default 1 MiB. */
   blockSizeBytes?: number;
+  /** Fault injection for crash tests; never set in production. */
+  hooks?: StoreHooks;
 }
 
 export async function openObjectStore(opts: StoreOptions): Promise<ObjectStore> {
@@ -62,6 +64,7 @@ export async function openObjectStore(opts: StoreOptions): Promise<ObjectStore> 
     keyLocks: new KeyedMutex(),
     bucketLocks: new KeyedMutex(),
     counters: { queued: 0, healedObjects: 0, healedShards: 0, scannedObjects: 0, bitrotDetected: 0, failures: 0 },
+    hooks: opts.hooks ?? {},
     queueHeal: (bucket, key) => upkeep?.enqueue(bucket, key),
   };
   upkeep = new Maintenance(ctx, {

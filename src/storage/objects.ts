@@ -165,7 +165,10 @@ export async function deleteObject(ctx: StoreContext, bucket: BucketName, key: O
       await requireBucket(ctx, bucket);
       return;
     }
-    const results = await onAllDrives(ctx, (d) => deleteOnDrive(d, bucket, objRel));
+    const results = await onAllDrives(ctx, async (d) => {
+      await ctx.hooks.beforeDriveCommit?.('delete', d.index);
+      await deleteOnDrive(d, bucket, objRel);
+    });
     if (results.filter((r) => r.ok).length < ctx.writeQuorum) throw quorumLost('delete');
   });
 }
@@ -183,6 +186,7 @@ export async function updateObjectMeta(ctx: StoreContext, bucket: BucketName, ke
       const d = ctx.drives[i]!;
       if (!d.online) return false;
       try {
+        await ctx.hooks.beforeDriveCommit?.('meta', i);
         await d.writeAtomic(`${found.objRel}/${objectMetaName}`, encodeMeta({ ...next, shardIndex: (found.answers[i] as StoredMeta).shardIndex }));
         return true;
       } catch (err) {
