@@ -8,7 +8,7 @@ import { encryptedSize } from '../../src/crypto/range.ts';
 
 const objectBytes = 64 * 1024 * 1024;
 const chunkBytes = 1024 * 1024;
-const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 7);
 const batches = [1, 2, 4, 8];
 const key = new Uint8Array(32).fill(0x5a);
 
@@ -37,10 +37,7 @@ for (let i = 0; i < plain.length; i += 4096) plain[i] = i & 0xff;
 const sealed = new Uint8Array(await new Response(source(plain).pipeThrough(encryptStream(key))).arrayBuffer());
 
 interface Case { name: string; expectBytes: number; run: () => Promise<number>; samplesMs: number[] }
-const cases: Case[] = [
-  { name: 'copy-through', expectBytes: objectBytes, run: () => drain(source(plain).pipeThrough(copyThrough())), samplesMs: [] },
-  { name: 'pass-through', expectBytes: objectBytes, run: () => drain(source(plain).pipeThrough(passThrough())), samplesMs: [] },
-];
+const cases: Case[] = [];
 for (const name of ['node', 'webcrypto'] as const) {
   for (const batch of batches) {
     const engine = engines[name];
@@ -49,19 +46,34 @@ for (const name of ['node', 'webcrypto'] as const) {
   }
 }
 
-// Each case runs as a block: one unmeasured warm-up run (it absorbs the JIT and
-// the previous case's garbage, which otherwise lands on whichever case comes
-// next), then `rounds` timed runs. Forcing a full GC instead makes every run pay
-// fresh page faults, which a warm server does not.
-for (const c of cases) {
-  await c.run();
+async function measure(group: Case[]): Promise<void> {
+  for (const c of group) await c.run();
   for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    const got = await c.run();
-    c.samplesMs.push(performance.now() - t0);
-    if (got !== c.expectBytes) throw new Error(`bench ${c.name}: got ${got} bytes, want ${c.expectBytes}`);
+    for (const c of group) {
+      await c.run();
+      const t0 = performance.now();
+      const got = await c.run();
+      c.samplesMs.push(performance.now() - t0);
+      if (got !== c.expectBytes) throw new Error(`bench ${c.name}: got ${got} bytes, want ${c.expectBytes}`);
+    }
   }
 }
+
+// Within a phase, cases run round-robin, so noise from other processes on the
+// machine spreads over all of them; each timed run follows an unmeasured run of
+// the same case, which absorbs the previous case's garbage. Each engine and the
+// baselines get a phase of their own: garbage from one kind (64 MiB of slices
+// for the copy-through, external ArrayBuffers for WebCrypto) slowed the first
+// case of the next kind. (A forced full GC instead makes every run pay fresh
+// page faults, which a warm server does not.)
+await measure(cases.filter((c) => c.name.startsWith('node')));
+await measure(cases.filter((c) => c.name.startsWith('webcrypto')));
+const baselines: Case[] = [
+  { name: 'copy-through', expectBytes: objectBytes, run: () => drain(source(plain).pipeThrough(copyThrough())), samplesMs: [] },
+  { name: 'pass-through', expectBytes: objectBytes, run: () => drain(source(plain).pipeThrough(passThrough())), samplesMs: [] },
+];
+await measure(baselines);
+cases.push(...baselines);
 
 const medianMs = (c: Case): number => [...c.samplesMs].sort((a, b) => a - b)[Math.floor(c.samplesMs.length / 2)]!;
 const mbps = (ms: number): number => Math.round(objectBytes / 1e6 / (ms / 1000));
