@@ -153,8 +153,7 @@ export class Drive {
       } finally {
         await fh.close();
       }
-      await this.mkdirp(dirname(rel));
-      await rename(this.abs(tmp), this.abs(rel));
+      await this.renameCreatingDir(tmp, rel);
       await this.fsyncPath(dirname(rel));
     } catch (err) {
       await rm(this.abs(tmp), { force: true }).catch(() => undefined);
@@ -164,8 +163,23 @@ export class Drive {
 
   /** Renames within the drive, creating the target directory; the caller fsyncs directories. */
   async moveInto(fromRel: string, toRel: string): Promise<void> {
-    await this.mkdirp(dirname(toRel));
-    await rename(this.abs(fromRel), this.abs(toRel));
+    await this.renameCreatingDir(fromRel, toRel);
+  }
+
+  /**
+   * rename into a directory created on demand. A concurrent delete of a sibling
+   * key may prune the (still empty) directory in between, so retry a few times.
+   */
+  private async renameCreatingDir(fromRel: string, toRel: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      await this.mkdirp(dirname(toRel));
+      try {
+        await rename(this.abs(fromRel), this.abs(toRel));
+        return;
+      } catch (err) {
+        if (attempt >= 3 || !isNotFound(err) || !(await this.exists(fromRel))) throw err;
+      }
+    }
   }
 
   async hardLink(fromRel: string, toRel: string): Promise<void> {
