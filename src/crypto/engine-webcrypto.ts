@@ -28,7 +28,7 @@ function webKey(key: CryptoKey): AeadKey {
 
 export const webCryptoEngine: PackageCipher = {
   name: 'webcrypto',
-  batchPackages: 8, // measured: 1 -> ~0.6 GB/s, 8 -> ~1.6 GB/s on 2 cores (scripts/bench/crypto.ts)
+  batchPackages: 8, // measured on 2 cores: 1 -> ~0.7-0.8 GB/s, 4..8 -> ~1.0-1.1 GB/s (scripts/bench/crypto.ts)
   async importKey(raw) {
     assert(raw.length === Dare.keyBytes, 'gcm: key must be 32 bytes');
     const key = await crypto.subtle.importKey('raw', raw as Uint8Array<ArrayBuffer>, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
