@@ -1,39 +1,20 @@
 // Config cache bench: a steady mixed workload of bucket-setting reads and writes
-// over a file-backed settings store. Prints the hit rate and the median lookup
-// latency with the cache against reading the store each time. Last line: JSON.
+// over the real erasure-coded store (4 temp drives). Prints the hit rate and the
+// median lookup latency with the cache against reading the store each time.
+// Last line: JSON.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigCache, type SettingsStore } from '../../src/observe/configCache.ts';
-import type { BucketMeta, BucketName } from '../../src/storage/types.ts';
+import { ConfigCache } from '../../src/observe/configCache.ts';
+import { openObjectStore } from '../../src/storage/index.ts';
+import type { BucketName } from '../../src/storage/types.ts';
 import { systemClock } from '../../src/util/clock.ts';
 import { seededRandom } from '../../src/util/random.ts';
 
 const bucketCount = 64;
-const opCount = 50_000;
+const opCount = 20_000;
 const writeFraction = 0.01; // one setting change per hundred lookups: far more churn than real buckets see
-const sampleCount = 2_000;
-
-/** Stand-in for the store's bucket metadata: one JSON file per bucket, atomically replaced. */
-function fileStore(dir: string): SettingsStore {
-  const path = (b: string): string => join(dir, `${b}.json`);
-  return {
-    async getBucketMeta(bucket: BucketName): Promise<BucketMeta> {
-      return JSON.parse(await readFile(path(bucket), 'utf8')) as BucketMeta;
-    },
-    async putBucketSetting(bucket: BucketName, name: string, value: string | null): Promise<void> {
-      const meta = JSON.parse(await readFile(path(bucket), 'utf8')) as BucketMeta;
-      if (value === null) delete meta.settings[name];
-      else meta.settings[name] = value;
-      await writeFile(path(bucket) + '.tmp', JSON.stringify(meta));
-      await rename(path(bucket) + '.tmp', path(bucket));
-    },
-    async listBuckets() {
-      return (await readdir(dir)).filter((f) => f.endsWith('.json')).map((f) => ({ name: f.slice(0, -5) as BucketName, createdMs: 0 }));
-    },
-  };
-}
+const sampleCount = 1_000;
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -47,12 +28,14 @@ function pick(rand: () => number): BucketName {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-cache-bench-'));
+  // fsync off: the bench measures lookups, not the durability of setting writes.
+  const store = await openObjectStore({ drives: [1, 2, 3, 4].map((i) => join(dir, `d${i}`)), fsync: false, healScanIntervalMs: 0, driveProbeIntervalMs: 0 });
   try {
-    await mkdir(dir, { recursive: true });
     for (let i = 0; i < bucketCount; i++) {
-      await writeFile(join(dir, `bucket-${i}.json`), JSON.stringify({ createdMs: 0, settings: { encryption: '{"algorithm":"AES256"}' } }));
+      const bucket = `bucket-${i}` as BucketName;
+      await store.makeBucket(bucket);
+      await store.putBucketSetting(bucket, 'encryption', '{"algorithm":"AES256"}');
     }
-    const store = fileStore(dir);
     const random = seededRandom(42);
     const rand = (): number => (random.bytes(4).reduce((a, x) => a * 256 + x, 0)) / 2 ** 32;
     const cache = new ConfigCache(store, { ttlMs: 60_000, entriesMax: 10_000, clock: systemClock });
@@ -84,6 +67,7 @@ async function main(): Promise<void> {
     console.log(`median lookup: cached ${cachedMedianUs.toFixed(2)} us, store read ${uncachedMedianUs.toFixed(2)} us, speed-up ${(uncachedMedianUs / cachedMedianUs).toFixed(1)}x`);
     console.log(JSON.stringify({ bench: 'config-cache', buckets: bucketCount, ops: opCount, writeFraction, hits: s.hits, misses: s.misses, evictions: s.evictions, hitRate: Number(hitRate.toFixed(4)), hitRateOk: hitRate > 0.95, cachedMedianUs: Number(cachedMedianUs.toFixed(3)), storeMedianUs: Number(uncachedMedianUs.toFixed(3)), speedup: Number((uncachedMedianUs / cachedMedianUs).toFixed(1)) }));
   } finally {
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { ConfigCache, type SettingsStore } from './configCache.ts';
+import { ConfigCache, withConfigCache, type SettingsStore } from './configCache.ts';
+import { openTestStore, tempDrives } from '../storage/test-helpers.ts';
 import { StorageError, type BucketMeta, type BucketName } from '../storage/types.ts';
 import { fixedClock } from '../util/clock.ts';
 
@@ -104,5 +105,32 @@ describe('ConfigCache', () => {
     expect((await r2)['x']).toBeUndefined();
     expect(store.reads).toBe(1);
     expect(await cache.getSetting(b('a'), 'x')).toBe('new');
+  });
+});
+
+describe('withConfigCache', () => {
+  test('the S3 view of a real store reads bucket metadata through the cache and invalidates on writes', async () => {
+    const drives = await tempDrives(4);
+    const store = await openTestStore(drives.paths);
+    try {
+      const cache = new ConfigCache(store, { ttlMs: 60_000, entriesMax: 10, clock: fixedClock(0) });
+      const s3View = withConfigCache(store, cache);
+      await s3View.makeBucket(b('photos'));
+      expect((await s3View.getBucketMeta(b('photos'))).settings).toEqual({});
+      await s3View.putBucketSetting(b('photos'), 'encryption', '{"algorithm":"AES256"}');
+      expect((await s3View.getBucketMeta(b('photos'))).settings['encryption']).toBe('{"algorithm":"AES256"}');
+      expect((await store.getBucketMeta(b('photos'))).settings['encryption']).toBe('{"algorithm":"AES256"}');
+      const before = cache.stats();
+      await s3View.getBucketMeta(b('photos'));
+      expect(cache.stats().hits).toBe(before.hits + 1);
+      (await s3View.getBucketMeta(b('photos'))).settings['x'] = 'mutating a copy is harmless';
+      expect(await cache.getSetting(b('photos'), 'x')).toBeUndefined();
+      await s3View.deleteBucket(b('photos'));
+      await expect(s3View.getBucketMeta(b('photos'))).rejects.toThrow();
+      expect((await s3View.listBuckets()).length).toBe(0); // other methods pass through
+    } finally {
+      await store.close();
+      await drives.cleanup();
+    }
   });
 });

@@ -2,11 +2,12 @@
 // over the store's bucket metadata: an LRU with a TTL, invalidated by every write
 // that goes through it, warmed at start, counting hits, misses and evictions.
 import { LRUCache } from 'lru-cache';
-import type { BucketName, ObjectStore } from '../storage/types.ts';
+import type { BucketMeta, BucketName, ObjectStore } from '../storage/types.ts';
 import type { Clock } from '../util/clock.ts';
 import { assert } from '../util/assert.ts';
 
 export type BucketSettings = Readonly<Record<string, string>>;
+type CachedMeta = Readonly<{ createdMs: number; settings: BucketSettings }>;
 export type SettingsStore = Pick<ObjectStore, 'getBucketMeta' | 'putBucketSetting' | 'listBuckets'>;
 
 /** Where the cache reports its counters (the metrics registry in production). */
@@ -31,8 +32,8 @@ export interface ConfigCacheOptions {
 }
 
 export class ConfigCache {
-  private readonly lru: LRUCache<string, BucketSettings>;
-  private readonly loading = new Map<string, Promise<BucketSettings>>();
+  private readonly lru: LRUCache<string, CachedMeta>;
+  private readonly loading = new Map<string, Promise<CachedMeta>>();
   /** Bumped on every invalidation, so a load that started before a write never caches the old value. */
   private readonly generations = new Map<string, number>();
   private readonly counts = { hits: 0, misses: 0, evictions: 0 };
@@ -42,7 +43,7 @@ export class ConfigCache {
     private readonly options: ConfigCacheOptions,
   ) {
     assert(options.ttlMs > 0 && options.entriesMax > 0, 'cache bounds must be positive');
-    this.lru = new LRUCache<string, BucketSettings>({
+    this.lru = new LRUCache<string, CachedMeta>({
       max: options.entriesMax,
       ttl: options.ttlMs,
       ttlResolution: 0, // read the injected clock on every check
@@ -60,6 +61,11 @@ export class ConfigCache {
 
   /** All settings of a bucket. Throws the store's NoSuchBucket; missing buckets are not cached. */
   async settings(bucket: BucketName): Promise<BucketSettings> {
+    return (await this.meta(bucket)).settings;
+  }
+
+  /** The bucket document (creation time and settings), read through the cache. */
+  async meta(bucket: BucketName): Promise<CachedMeta> {
     const cached = this.lru.get(bucket);
     if (cached !== undefined) {
       this.counts.hits += 1;
@@ -112,14 +118,14 @@ export class ConfigCache {
     return { ...this.counts, entries: this.lru.size };
   }
 
-  private load(bucket: BucketName): Promise<BucketSettings> {
+  private load(bucket: BucketName): Promise<CachedMeta> {
     const pending = this.loading.get(bucket);
     if (pending !== undefined) return pending;
     const generation = this.generations.get(bucket) ?? 0;
     const promise = this.store.getBucketMeta(bucket).then((meta) => {
-      const settings: BucketSettings = Object.freeze({ ...meta.settings });
-      if ((this.generations.get(bucket) ?? 0) === generation) this.lru.set(bucket, settings);
-      return settings;
+      const cached: CachedMeta = Object.freeze({ createdMs: meta.createdMs, settings: Object.freeze({ ...meta.settings }) });
+      if ((this.generations.get(bucket) ?? 0) === generation) this.lru.set(bucket, cached);
+      return cached;
     });
     this.loading.set(bucket, promise);
     const clear = (): void => {
@@ -128,4 +134,42 @@ export class ConfigCache {
     promise.then(clear, clear);
     return promise;
   }
+}
+
+/**
+ * The store as the S3 layer should see it: bucket metadata reads go through the
+ * cache, and every setting write, bucket creation and deletion invalidates it.
+ * Everything else passes straight to the store.
+ */
+export function withConfigCache(store: ObjectStore, cache: ConfigCache): ObjectStore {
+  const overrides: Partial<ObjectStore> = {
+    getBucketMeta: async (bucket: BucketName): Promise<BucketMeta> => {
+      const m = await cache.meta(bucket);
+      return { createdMs: m.createdMs, settings: { ...m.settings } };
+    },
+    putBucketSetting: (bucket, name, value) => cache.putSetting(bucket, name, value),
+    makeBucket: async (bucket) => {
+      try {
+        await store.makeBucket(bucket);
+      } finally {
+        cache.invalidate(bucket);
+      }
+    },
+    deleteBucket: async (bucket) => {
+      try {
+        await store.deleteBucket(bucket);
+      } finally {
+        cache.invalidate(bucket);
+      }
+    },
+  };
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const own = typeof prop === 'string' ? overrides[prop as keyof ObjectStore] : undefined;
+      if (own !== undefined) return own;
+      const value: unknown = Reflect.get(target, prop, receiver);
+      // Bind so class methods keep their own `this` (private fields do not work through a proxy).
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
