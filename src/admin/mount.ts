@@ -12,7 +12,7 @@ import type { AuditSink } from '../observe/audit.ts';
 import type { AuditSseMode } from '../observe/auditEvent.ts';
 import { BandwidthLimiter, bandwidthSettingName } from '../observe/bandwidth.ts';
 import { addKmsCollector, addStorageCollector, type CairnMetrics } from '../observe/cairnMetrics.ts';
-import { ConfigCache } from '../observe/configCache.ts';
+import { ConfigCache, withConfigCache } from '../observe/configCache.ts';
 import { handleHealth } from '../observe/health.ts';
 import { handleMetrics } from '../observe/metricsEndpoint.ts';
 import type { Observability } from '../observe/observability.ts';
@@ -59,6 +59,8 @@ export interface OpsOptions {
 export interface OpsLayer {
   readonly metrics: CairnMetrics;
   readonly configCache: ConfigCache;
+  /** The store to hand the S3 app: bucket metadata read through the config cache, writes invalidate it. */
+  readonly s3Store: ObjectStore;
   readonly audit: AuditSink;
   readonly transfers: TransferRegistry;
   readonly bandwidth: BandwidthLimiter;
@@ -149,6 +151,7 @@ export async function createOpsLayer(o: OpsOptions): Promise<OpsLayer> {
   return {
     metrics,
     configCache,
+    s3Store: withConfigCache(o.store, configCache),
     audit,
     transfers,
     bandwidth,
