@@ -98,6 +98,19 @@ describe('AuditLog', () => {
     expect(statSync(join(dir, currentFileName)).mode & 0o077).toBe(0);
   });
 
+  test('fsync interval syncs while the writer is busy, at most once per interval', async () => {
+    const dir = tempDir();
+    const clock = fixedClock(Date.UTC(2026, 0, 1));
+    const log = await AuditLog.open(options(dir, { fsync: 'interval', fsyncIntervalMs: 1000 }, clock));
+    for (let round = 0; round < 3; round++) {
+      clock.advanceMs(1500);
+      for (let i = 0; i < 5; i++) log.record(event(round * 10 + i));
+      await log.flush();
+    }
+    expect(log.counts.syncs).toBe(3);
+    await log.close();
+  });
+
   test('a restart appends to the existing file', async () => {
     const dir = tempDir();
     const a = await AuditLog.open(options(dir));
