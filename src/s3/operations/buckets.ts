@@ -1,0 +1,111 @@
+// Bucket operations: list, create (name rules, LocationConstraint), head, delete, location,
+// and the read-only bucket sub-resources that have one honest answer without configuration.
+import { S3Error } from '../errors.ts';
+import { StorageError } from '../../storage/types.ts';
+import { el } from '../xml/writer.ts';
+import { isoTime } from '../xml/writer.ts';
+import { parseCreateBucketConfiguration } from '../xml/bodies.ts';
+import { emptyResponse, xmlResponse } from '../response.ts';
+import { drainBody, ownerElement, readXmlBody } from './common.ts';
+import { bucketHandler, serviceHandler, type Handler } from './types.ts';
+import type { BucketContext, S3Deps } from '../context.ts';
+
+const allowedAcls = new Set(['private', 'bucket-owner-full-control', 'bucket-owner-read']);
+
+/** Only the owner ever has access; a canned ACL that grants others cannot be honoured. */
+export function checkCannedAcl(headers: Headers): void {
+  const acl = headers.get('x-amz-acl');
+  if (acl !== null && !allowedAcls.has(acl.trim())) throw new S3Error('NotImplemented', `The canned ACL ${acl} is not supported; objects are private to the owner.`);
+  for (const name of ['x-amz-grant-read', 'x-amz-grant-write', 'x-amz-grant-read-acp', 'x-amz-grant-write-acp', 'x-amz-grant-full-control']) {
+    if (headers.has(name)) throw new S3Error('NotImplemented', `${name} is not supported; objects are private to the owner.`);
+  }
+}
+
+export const listBuckets: Handler = serviceHandler(async (_ctx, deps) => {
+  const buckets = await deps.store.listBuckets();
+  const sorted = [...buckets].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return xmlResponse(el('ListAllMyBucketsResult', ownerElement(deps),
+    el('Buckets', sorted.map((b) => el('Bucket', el('Name', b.name), el('CreationDate', isoTime(b.createdMs)), el('BucketRegion', deps.region))))));
+});
+
+export const createBucket: Handler = bucketHandler(async (ctx, deps) => {
+  checkCannedAcl(ctx.headers);
+  if (ctx.headers.get('x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true') {
+    throw new S3Error('NotImplemented', 'Object lock is not supported.');
+  }
+  const location = parseCreateBucketConfiguration(await readXmlBody(ctx, deps));
+  // us-east-1 is the empty constraint; AWS refuses to see it spelled out.
+  if (location === 'us-east-1') throw new S3Error('InvalidLocationConstraint', undefined, { LocationConstraint: location });
+  if (location !== '' && location !== deps.region) throw new S3Error('IllegalLocationConstraintException', undefined, { LocationConstraint: location });
+  try {
+    await deps.store.makeBucket(ctx.bucket);
+  } catch (e) {
+    if (e instanceof StorageError && e.code === 'BucketExists') throw new S3Error('BucketAlreadyOwnedByYou', undefined, { BucketName: ctx.bucket });
+    throw e;
+  }
+  return emptyResponse(200, { location: `/${ctx.bucket}` });
+});
+
+export const headBucket: Handler = bucketHandler(async (ctx, deps) => {
+  await deps.store.headBucket(ctx.bucket);
+  return emptyResponse(200, { 'x-amz-bucket-region': deps.region });
+});
+
+export const deleteBucket: Handler = bucketHandler(async (ctx, deps) => {
+  await deps.store.deleteBucket(ctx.bucket);
+  return emptyResponse(204);
+});
+
+export const getBucketLocation: Handler = bucketHandler(async (ctx, deps) => {
+  await deps.store.headBucket(ctx.bucket);
+  // us-east-1 is reported as an empty LocationConstraint, as AWS does.
+  return xmlResponse(el('LocationConstraint', deps.region === 'us-east-1' ? undefined : deps.region));
+});
+
+/** Buckets are never versioned: an empty configuration is the true answer. */
+export const getBucketVersioning: Handler = bucketHandler(async (ctx, deps) => {
+  await deps.store.headBucket(ctx.bucket);
+  return xmlResponse(el('VersioningConfiguration'));
+});
+
+export function ownerOnlyAcl(deps: S3Deps): Response {
+  return xmlResponse(el('AccessControlPolicy', ownerElement(deps),
+    el('AccessControlList', {
+      name: 'Grant',
+      children: [
+        { name: 'Grantee', attrs: { 'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance', 'xsi:type': 'CanonicalUser' }, children: [el('ID', deps.owner.id), el('DisplayName', deps.owner.displayName)] },
+        el('Permission', 'FULL_CONTROL'),
+      ],
+    })));
+}
+
+export const getBucketAcl: Handler = bucketHandler(async (ctx, deps) => {
+  await deps.store.headBucket(ctx.bucket);
+  return ownerOnlyAcl(deps);
+});
+
+/** Sub-resources Cairn has no configuration for: the "none configured" error AWS gives. */
+function noConfiguration(code: 'NoSuchBucketPolicy' | 'NoSuchTagSet' | 'NoSuchCORSConfiguration' | 'NoSuchLifecycleConfiguration'): Handler {
+  return bucketHandler(async (ctx: BucketContext, deps: S3Deps) => {
+    await deps.store.headBucket(ctx.bucket);
+    await drainBody(ctx);
+    throw new S3Error(code, undefined, { BucketName: ctx.bucket });
+  });
+}
+
+export const getBucketPolicy = noConfiguration('NoSuchBucketPolicy');
+export const getBucketTagging = noConfiguration('NoSuchTagSet');
+export const getBucketCors = noConfiguration('NoSuchCORSConfiguration');
+export const getBucketLifecycle = noConfiguration('NoSuchLifecycleConfiguration');
+
+/** Bucket default encryption belongs to the encryption layer; until it is plugged in there is none. */
+export const getBucketEncryption: Handler = bucketHandler(async (ctx, deps) => {
+  await deps.store.headBucket(ctx.bucket);
+  throw new S3Error('ServerSideEncryptionConfigurationNotFoundError', undefined, { BucketName: ctx.bucket });
+});
+
+export const putBucketEncryption: Handler = bucketHandler(async () => {
+  throw new S3Error('NotImplemented', 'Server-side encryption is not enabled on this server.');
+});
+
+export const deleteBucketEncryption: Handler = putBucketEncryption;

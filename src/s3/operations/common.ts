@@ -1,0 +1,61 @@
+// Helpers shared by the operation handlers: small XML bodies, ETags, owners, numbers.
+import { S3Error } from '../errors.ts';
+import { verifiedBody } from '../sigv4/index.ts';
+import type { RequestContext, S3Deps } from '../context.ts';
+import { el, type XmlElement } from '../xml/writer.ts';
+
+/** Reads a whole (small) verified request body as UTF-8, bounded by the XML limit. */
+export async function readXmlBody(ctx: RequestContext, deps: S3Deps): Promise<string> {
+  const limit = deps.limits.xmlBodyBytesMax;
+  const declared = ctx.headers.get('content-length');
+  if (declared !== null && Number(declared) > limit) throw new S3Error('MaxMessageLengthExceeded', `Your request was too big (limit ${limit} bytes).`);
+  const body = verifiedBody(ctx.req.body, ctx.auth, ctx.headers);
+  const reader = body.stream.getReader();
+  const pieces: Uint8Array[] = [];
+  let sizeBytes = 0;
+  for (;;) {
+    const next = await reader.read();
+    if (next.done) break;
+    sizeBytes += next.value.length;
+    if (sizeBytes > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new S3Error('MaxMessageLengthExceeded', `Your request was too big (limit ${limit} bytes).`);
+    }
+    pieces.push(next.value);
+  }
+  ctx.stats.bytesIn = sizeBytes;
+  return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(pieces));
+}
+
+/** Consumes a body that should be empty or is ignored, still verifying its signature. */
+export async function drainBody(ctx: RequestContext): Promise<void> {
+  if (ctx.req.body === null) return;
+  const body = verifiedBody(ctx.req.body, ctx.auth, ctx.headers);
+  for await (const piece of body.stream) ctx.stats.bytesIn += piece.length;
+}
+
+export function quoteEtag(etag: string): string {
+  return `"${etag}"`;
+}
+
+export function ownerElement(deps: S3Deps, name = 'Owner'): XmlElement {
+  return el(name, el('ID', deps.owner.id), el('DisplayName', deps.owner.displayName));
+}
+
+/** Integer query parameter in [min, max]; absent gives `fallback`; malformed is InvalidArgument. */
+export function intParam(query: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return fallback;
+  if (!/^-?\d{1,12}$/.test(raw)) throw new S3Error('InvalidArgument', `Provided ${name} not an integer or within integer range.`, { ArgumentName: name, ArgumentValue: raw });
+  const n = Number(raw);
+  if (n < min) throw new S3Error('InvalidArgument', `Argument ${name} must be an integer between ${min} and ${max}.`, { ArgumentName: name, ArgumentValue: raw });
+  return Math.min(n, max);
+}
+
+/** encoding-type=url: keys and prefixes in listings are percent-encoded (slashes kept, as AWS does). */
+export function listingEncoder(query: URLSearchParams): { encode: (s: string) => string; encodingType: string | undefined } {
+  const type = query.get('encoding-type');
+  if (type === null || type === '') return { encode: (s) => s, encodingType: undefined };
+  if (type.toLowerCase() !== 'url') throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: type });
+  return { encode: (s) => encodeURIComponent(s).replace(/%2F/g, '/').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`), encodingType: 'url' };
+}

@@ -1,0 +1,67 @@
+// The dispatch table: one handler per S3 operation. Record<S3Operation, Handler> makes
+// a missing handler a compile error.
+import { S3Error } from '../errors.ts';
+import { xmlResponse } from '../response.ts';
+import { el } from '../xml/writer.ts';
+import * as buckets from './buckets.ts';
+import { copyObject } from './copy.ts';
+import { deleteObject, deleteObjects } from './delete.ts';
+import { checkVersionId, getObject, headObject } from './get.ts';
+import { listObjects, listObjectsV2, listObjectVersions } from './list.ts';
+import * as multipart from './multipart.ts';
+import { putObject } from './put.ts';
+import { objectHandler, serviceHandler, type HandlerTable } from './types.ts';
+
+/** Only the owner has access; an object's ACL says exactly that. */
+const getObjectAcl = objectHandler(async (ctx, deps) => {
+  checkVersionId(ctx.query);
+  await deps.store.head(ctx.bucket, ctx.key);
+  return buckets.ownerOnlyAcl(deps);
+});
+
+/** Objects never carry tags here (tagging headers are refused on write): the set is empty. */
+const getObjectTagging = objectHandler(async (ctx, deps) => {
+  checkVersionId(ctx.query);
+  await deps.store.head(ctx.bucket, ctx.key);
+  return xmlResponse(el('Tagging', el('TagSet')));
+});
+
+const notImplemented = serviceHandler(async () => {
+  throw new S3Error('NotImplemented');
+});
+
+export const defaultHandlers: HandlerTable = {
+  ListBuckets: buckets.listBuckets,
+  CreateBucket: buckets.createBucket,
+  HeadBucket: buckets.headBucket,
+  DeleteBucket: buckets.deleteBucket,
+  GetBucketLocation: buckets.getBucketLocation,
+  GetBucketVersioning: buckets.getBucketVersioning,
+  GetBucketAcl: buckets.getBucketAcl,
+  GetBucketPolicy: buckets.getBucketPolicy,
+  GetBucketTagging: buckets.getBucketTagging,
+  GetBucketCors: buckets.getBucketCors,
+  GetBucketLifecycle: buckets.getBucketLifecycle,
+  GetBucketEncryption: buckets.getBucketEncryption,
+  PutBucketEncryption: buckets.putBucketEncryption,
+  DeleteBucketEncryption: buckets.deleteBucketEncryption,
+  ListObjects: listObjects,
+  ListObjectsV2: listObjectsV2,
+  ListObjectVersions: listObjectVersions,
+  ListMultipartUploads: multipart.listMultipartUploads,
+  DeleteObjects: deleteObjects,
+  GetObject: getObject,
+  HeadObject: headObject,
+  PutObject: putObject,
+  CopyObject: copyObject,
+  DeleteObject: deleteObject,
+  GetObjectAcl: getObjectAcl,
+  GetObjectTagging: getObjectTagging,
+  CreateMultipartUpload: multipart.createMultipartUpload,
+  UploadPart: multipart.uploadPart,
+  UploadPartCopy: multipart.uploadPartCopy,
+  CompleteMultipartUpload: multipart.completeMultipartUpload,
+  AbortMultipartUpload: multipart.abortMultipartUpload,
+  ListParts: multipart.listParts,
+  NotImplemented: notImplemented,
+};

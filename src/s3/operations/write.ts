@@ -1,0 +1,114 @@
+// The one place object bytes are written: plaintext (verified request body or a copy
+// source) -> codec.encode (encryption plugs in here) -> storage, with the ETag, stored
+// checksum and codec fields settled in beforeCommit, after the body was fully checked.
+import { S3Error } from '../errors.ts';
+import { verifiedBody, type PayloadResult } from '../sigv4/index.ts';
+import type { ObjectInfo, PartInfo } from '../../storage/types.ts';
+import type { RequestContext, S3Deps } from '../context.ts';
+import type { WritePlan, WriteTarget } from '../codec.ts';
+import { checksumInternal } from './checksums.ts';
+
+/** Plaintext bytes to store and, once they ended cleanly, what was learnt about them. */
+export interface PlainBody {
+  stream: ReadableStream<Uint8Array>;
+  result(): PayloadResult;
+}
+
+/** The request body, verified as it streams (signature, SHA-256, Content-MD5, checksums, size). */
+export function requestBody(ctx: RequestContext, sizeBytesMax: number): PlainBody {
+  const declared = ctx.headers.get('x-amz-decoded-content-length') ?? ctx.headers.get('content-length');
+  if (declared === null) throw new S3Error('MissingContentLength');
+  if (/^\d+$/.test(declared.trim()) && Number(declared) > sizeBytesMax) {
+    throw new S3Error('EntityTooLarge', undefined, { ProposedSize: declared.trim(), MaxSizeAllowed: String(sizeBytesMax) });
+  }
+  const body = verifiedBody(ctx.req.body, ctx.auth, ctx.headers, { computeMd5: true, sizeBytesMax });
+  return { stream: body.stream, result: body.result };
+}
+
+/** A copy source's plaintext, hashed on the way through for the new ETag. */
+export function hashedBody(source: ReadableStream<Uint8Array>): PlainBody {
+  const md5 = new Bun.CryptoHasher('md5');
+  let sizeBytes = 0;
+  let done: PayloadResult | undefined;
+  const stream = source.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
+    transform(piece, controller) {
+      md5.update(piece);
+      sizeBytes += piece.length;
+      controller.enqueue(piece);
+    },
+    flush() {
+      done = { md5Hex: md5.digest('hex'), sizeBytes };
+    },
+  }));
+  return {
+    stream,
+    result: () => {
+      if (done === undefined) throw new Error('copy body result read before the body ended');
+      return done;
+    },
+  };
+}
+
+export interface Written<T> {
+  stored: T;
+  plan: WritePlan;
+  payload: PayloadResult;
+}
+
+/** Response headers common to object writes: ETag, codec (SSE) headers and the verified checksum. */
+export function writeResponseHeaders(etag: string, plan: WritePlan, payload: PayloadResult): Record<string, string> {
+  const headers: Record<string, string> = { etag: `"${etag}"`, ...plan.responseHeaders };
+  if (payload.checksum !== undefined) headers[`x-amz-checksum-${payload.checksum.algorithm.toLowerCase()}`] = payload.checksum.valueB64;
+  return headers;
+}
+
+async function withPlan<T>(deps: S3Deps, target: WriteTarget, body: PlainBody, run: (plan: WritePlan) => Promise<T>): Promise<Written<T>> {
+  let plan: WritePlan;
+  try {
+    plan = await deps.codec.planWrite(target);
+  } catch (e) {
+    await body.stream.cancel(e).catch(() => undefined);
+    throw e;
+  }
+  try {
+    const stored = await run(plan);
+    return { stored, plan, payload: body.result() };
+  } finally {
+    plan.dispose();
+  }
+}
+
+export interface ObjectWrite {
+  target: WriteTarget;
+  userMeta: Record<string, string>;
+  precondition?: ((current: ObjectInfo | null) => void) | undefined;
+  /** Fields known up front that the codec does not produce (e.g. a copied checksum). */
+  extraInternal?: Record<string, string>;
+}
+
+export async function writeObject(deps: S3Deps, body: PlainBody, w: ObjectWrite): Promise<Written<ObjectInfo>> {
+  return withPlan(deps, w.target, body, (plan) => deps.store.put(w.target.bucket, w.target.key, plan.encode(body.stream), {
+    userMeta: w.userMeta,
+    internal: plan.internal,
+    md5: false,
+    ...(w.precondition === undefined ? {} : { precondition: w.precondition }),
+    beforeCommit: async () => {
+      const payload = body.result();
+      const end = await plan.finish(payload);
+      return { etag: end.etag, internal: { ...plan.internal, ...end.internal, ...w.extraInternal, ...checksumInternal(payload) } };
+    },
+  }));
+}
+
+export async function writePart(deps: S3Deps, body: PlainBody, target: WriteTarget & { part: NonNullable<WriteTarget['part']> }): Promise<Written<PartInfo>> {
+  const { upload, partNumber } = target.part;
+  return withPlan(deps, target, body, (plan) => deps.store.putPart(target.bucket, target.key, upload.uploadId, partNumber, plan.encode(body.stream), {
+    internal: plan.internal,
+    md5: false,
+    beforeCommit: async () => {
+      const payload = body.result();
+      const end = await plan.finish(payload);
+      return { etag: end.etag, internal: { ...plan.internal, ...end.internal, ...checksumInternal(payload) } };
+    },
+  }));
+}

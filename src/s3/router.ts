@@ -1,0 +1,141 @@
+// Request -> one S3 operation. The set of operations is closed; the app dispatches
+// through Record<S3Operation, Handler>, so a missing handler fails to compile.
+import { S3Error } from './errors.ts';
+
+export const s3Operations = [
+  'ListBuckets',
+  'CreateBucket', 'HeadBucket', 'DeleteBucket', 'GetBucketLocation', 'GetBucketVersioning', 'GetBucketAcl',
+  'GetBucketPolicy', 'GetBucketTagging', 'GetBucketCors', 'GetBucketLifecycle',
+  'GetBucketEncryption', 'PutBucketEncryption', 'DeleteBucketEncryption',
+  'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'DeleteObjects',
+  'GetObject', 'HeadObject', 'PutObject', 'CopyObject', 'DeleteObject', 'GetObjectAcl', 'GetObjectTagging',
+  'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts',
+  'NotImplemented',
+] as const;
+
+export type S3Operation = (typeof s3Operations)[number];
+
+/** Where the request points. `bucket`/`key` are decoded but not yet validated. */
+export interface Target {
+  bucket: string | undefined;
+  key: string | undefined;
+}
+
+export interface Route extends Target {
+  operation: S3Operation;
+  /** For NotImplemented: the subresource or method that is not supported. */
+  detail?: string;
+}
+
+/** Query parameters that select a sub-resource; anything else (x-id, prefix, ...) is an argument. */
+const bucketSubresources = new Set([
+  'accelerate', 'acl', 'analytics', 'cors', 'encryption', 'intelligent-tiering', 'inventory', 'lifecycle', 'location', 'logging',
+  'metrics', 'notification', 'object-lock', 'ownershipControls', 'policy', 'policyStatus', 'publicAccessBlock', 'replication',
+  'requestPayment', 'tagging', 'versioning', 'website', 'uploads', 'versions', 'delete', 'metadataTable', 'session',
+]);
+const objectSubresources = new Set([
+  'acl', 'tagging', 'legal-hold', 'retention', 'torrent', 'restore', 'select', 'attributes', 'uploads', 'uploadId', 'renameObject',
+]);
+
+function decodePathPart(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new S3Error('InvalidURI');
+  }
+}
+
+/** Bucket and key from the Host header (virtual-host style under `domain`) or the path. */
+export function targetOf(rawPath: string, host: string | null, domain: string | undefined): Target {
+  const path = rawPath.startsWith('/') ? rawPath.slice(1) : rawPath;
+  if (domain !== undefined && host !== null) {
+    const hostname = host.replace(/:\d+$/, '').toLowerCase();
+    const bare = domain.replace(/:\d+$/, '');
+    if (hostname.endsWith(`.${bare}`)) {
+      const bucket = hostname.slice(0, -(bare.length + 1));
+      return { bucket, key: path === '' ? undefined : decodePathPart(path) };
+    }
+  }
+  if (path === '') return { bucket: undefined, key: undefined };
+  const slash = path.indexOf('/');
+  if (slash < 0) return { bucket: decodePathPart(path), key: undefined };
+  const key = path.slice(slash + 1);
+  return { bucket: decodePathPart(path.slice(0, slash)), key: key === '' ? undefined : decodePathPart(key) };
+}
+
+function firstSubresource(query: URLSearchParams, known: ReadonlySet<string>): string | undefined {
+  for (const name of query.keys()) if (known.has(name)) return name;
+  return undefined;
+}
+
+const unsupported = (target: Target, detail: string): Route => ({ ...target, operation: 'NotImplemented', detail });
+
+function routeService(method: string, target: Target): Route {
+  if (method === 'GET') return { ...target, operation: 'ListBuckets' };
+  throw new S3Error('MethodNotAllowed');
+}
+
+function routeBucket(method: string, query: URLSearchParams, target: Target): Route {
+  const sub = firstSubresource(query, bucketSubresources);
+  const op = (operation: S3Operation): Route => ({ ...target, operation });
+  switch (method) {
+    case 'HEAD':
+      return op('HeadBucket');
+    case 'GET': {
+      const gets: Record<string, S3Operation> = {
+        location: 'GetBucketLocation', versioning: 'GetBucketVersioning', acl: 'GetBucketAcl', uploads: 'ListMultipartUploads',
+        versions: 'ListObjectVersions', encryption: 'GetBucketEncryption', policy: 'GetBucketPolicy', tagging: 'GetBucketTagging',
+        cors: 'GetBucketCors', lifecycle: 'GetBucketLifecycle',
+      };
+      if (sub === undefined) return op(query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects');
+      return gets[sub] === undefined ? unsupported(target, `GET ?${sub}`) : op(gets[sub]);
+    }
+    case 'PUT':
+      if (sub === undefined) return op('CreateBucket');
+      return sub === 'encryption' ? op('PutBucketEncryption') : unsupported(target, `PUT ?${sub}`);
+    case 'DELETE':
+      if (sub === undefined) return op('DeleteBucket');
+      return sub === 'encryption' ? op('DeleteBucketEncryption') : unsupported(target, `DELETE ?${sub}`);
+    case 'POST':
+      return sub === 'delete' ? op('DeleteObjects') : unsupported(target, sub === undefined ? 'POST object upload' : `POST ?${sub}`);
+    default:
+      throw new S3Error('MethodNotAllowed');
+  }
+}
+
+function routeObject(method: string, query: URLSearchParams, headers: Headers, target: Target): Route {
+  const op = (operation: S3Operation): Route => ({ ...target, operation });
+  const copy = headers.has('x-amz-copy-source');
+  const isPart = query.has('partNumber') && query.has('uploadId');
+  const sub = firstSubresource(query, objectSubresources);
+  switch (method) {
+    case 'HEAD':
+      return op('HeadObject');
+    case 'GET':
+      if (sub === undefined) return op('GetObject');
+      if (sub === 'uploadId') return op('ListParts');
+      if (sub === 'acl') return op('GetObjectAcl');
+      if (sub === 'tagging') return op('GetObjectTagging');
+      return unsupported(target, `GET ?${sub}`);
+    case 'PUT':
+      if (isPart) return op(copy ? 'UploadPartCopy' : 'UploadPart');
+      if (sub !== undefined) return unsupported(target, `PUT ?${sub}`);
+      return op(copy ? 'CopyObject' : 'PutObject');
+    case 'POST':
+      if (sub === 'uploads') return op('CreateMultipartUpload');
+      if (sub === 'uploadId') return op('CompleteMultipartUpload');
+      return unsupported(target, sub === undefined ? 'POST' : `POST ?${sub}`);
+    case 'DELETE':
+      if (sub === 'uploadId') return op('AbortMultipartUpload');
+      if (sub !== undefined) return unsupported(target, `DELETE ?${sub}`);
+      return op('DeleteObject');
+    default:
+      throw new S3Error('MethodNotAllowed');
+  }
+}
+
+export function routeRequest(method: string, query: URLSearchParams, headers: Headers, target: Target): Route {
+  if (target.bucket === undefined) return routeService(method, target);
+  if (target.key === undefined) return routeBucket(method, query, target);
+  return routeObject(method, query, headers, target);
+}
