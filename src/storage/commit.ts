@@ -5,7 +5,7 @@
 import { assert } from '../util/assert.ts';
 import { quorumLost, readObjectQuorum, type StoreContext } from './context.ts';
 import { toStorageError, type Drive } from './drive.ts';
-import { encodeMeta, toObjectInfo, type StoredMeta } from './meta.ts';
+import { encodeMeta, toObjectInfo, type MetaAnswer, type StoredMeta } from './meta.ts';
 import { dataFileName, objectMetaName, objectsRootRel } from './paths.ts';
 import { StorageError, type BucketName, type ObjectInfo, type ObjectKey } from './types.ts';
 
@@ -16,22 +16,47 @@ export interface DataFileMove {
   link: boolean;
 }
 
+/** One drive's share of a commit: data files to move in, or its inline shard bytes. */
+export interface DriveCommit {
+  moves: DataFileMove[];
+  inlineData: Uint8Array | null;
+}
+
 export interface CommitPlan {
   bucket: BucketName;
   key: ObjectKey;
   objRel: string;
-  /** Per drive index: its data files, or null when the drive does not take part. */
-  perDrive: (DataFileMove[] | null)[];
-  /** Metadata shared by all copies; shardIndex is set per drive. */
-  meta: Omit<StoredMeta, 'shardIndex'>;
+  /** Per drive index: its data, or null when the drive does not take part. */
+  perDrive: (DriveCommit | null)[];
+  /** Metadata shared by all copies; shardIndex and inline bytes are set per drive. */
+  meta: Omit<StoredMeta, 'shardIndex' | 'inlineData'>;
   precondition?: ((current: ObjectInfo | null) => void) | undefined;
 }
 
-export async function currentInfo(ctx: StoreContext, bucket: BucketName, key: ObjectKey, objRel: string): Promise<{ info: ObjectInfo | null; dataId: string | null }> {
-  const { result } = await readObjectQuorum(ctx, objRel);
+export async function currentInfo(ctx: StoreContext, bucket: BucketName, key: ObjectKey, objRel: string): Promise<{ info: ObjectInfo | null; answers: MetaAnswer[] }> {
+  const { answers, result } = await readObjectQuorum(ctx, objRel);
   if (result.kind === 'lost') throw quorumLost('read metadata');
-  if (result.kind === 'absent') return { info: null, dataId: null };
-  return { info: toObjectInfo(bucket, key, result.value.meta), dataId: result.value.meta.dataId };
+  if (result.kind === 'absent') return { info: null, answers };
+  return { info: toObjectInfo(bucket, key, result.value.meta), answers };
+}
+
+/**
+ * A commit that missed the write quorum must not leave the new version readable
+ * (with K == M, K copies are enough to read): put back each drive's previous copy.
+ */
+async function rollBack(ctx: StoreContext, plan: CommitPlan, committed: readonly boolean[], previous: readonly MetaAnswer[]): Promise<void> {
+  await Promise.all(ctx.drives.map(async (d, i) => {
+    if (!committed[i]) return;
+    const old = previous[i];
+    try {
+      if (old !== undefined && old !== 'missing' && old !== 'error') await d.writeAtomic(`${plan.objRel}/${objectMetaName}`, encodeMeta(old));
+      else await d.removeFile(`${plan.objRel}/${objectMetaName}`);
+      await removeStaleData(d, plan.objRel, old !== undefined && old !== 'missing' && old !== 'error' ? old.dataId : null);
+    } catch (err) {
+      d.noteWriteError(err);
+      ctx.queueHeal(plan.bucket, plan.key);
+    }
+  }));
 }
 
 export async function commitObject(ctx: StoreContext, plan: CommitPlan): Promise<ObjectInfo> {
@@ -39,11 +64,11 @@ export async function commitObject(ctx: StoreContext, plan: CommitPlan): Promise
     const current = await currentInfo(ctx, plan.bucket, plan.key, plan.objRel);
     plan.precondition?.(current.info);
     const results = await Promise.all(ctx.drives.map(async (d, i) => {
-      const moves = plan.perDrive[i];
-      if (moves === null || moves === undefined || !d.online) return { ok: false as const, err: quorumLost('drive offline') };
+      const share = plan.perDrive[i];
+      if (share === null || share === undefined || !d.online) return { ok: false as const, err: quorumLost('drive offline') };
       try {
         await ctx.hooks.beforeDriveCommit?.('put', i);
-        await commitOnDrive(d, plan, moves, i);
+        await commitOnDrive(d, plan, share, i);
         return { ok: true as const };
       } catch (err) {
         d.noteWriteError(err);
@@ -52,23 +77,24 @@ export async function commitObject(ctx: StoreContext, plan: CommitPlan): Promise
     }));
     const committed = results.filter((r) => r.ok).length;
     if (committed < ctx.writeQuorum) {
+      await rollBack(ctx, plan, results.map((r) => r.ok), current.answers);
       const failure = results.find((r) => !r.ok);
       const err = failure && !failure.ok ? toStorageError(failure.err) : quorumLost('commit');
       throw err.code === 'DiskFull' || err.code === 'ReadOnly' ? err : quorumLost('commit');
     }
     if (committed < ctx.drives.length) ctx.queueHeal(plan.bucket, plan.key);
     await Promise.all(ctx.drives.map((d, i) => (results[i]!.ok ? removeStaleData(d, plan.objRel, plan.meta.dataId) : undefined)));
-    return toObjectInfo(plan.bucket, plan.key, { ...plan.meta, shardIndex: 0 });
+    return toObjectInfo(plan.bucket, plan.key, { ...plan.meta, shardIndex: 0, inlineData: null });
   });
 }
 
-async function commitOnDrive(d: Drive, plan: CommitPlan, moves: readonly DataFileMove[], driveIndex: number): Promise<void> {
-  for (const mv of moves) {
+async function commitOnDrive(d: Drive, plan: CommitPlan, share: DriveCommit, driveIndex: number): Promise<void> {
+  for (const mv of share.moves) {
     const target = `${plan.objRel}/${dataFileName(plan.meta.dataId, mv.partNumber)}`;
     if (mv.link) await d.hardLink(mv.fromRel, target);
     else await d.moveInto(mv.fromRel, target);
   }
-  const meta: StoredMeta = { ...plan.meta, shardIndex: driveIndex };
+  const meta: StoredMeta = { ...plan.meta, shardIndex: driveIndex, inlineData: share.inlineData };
   // writeAtomic fsyncs the object directory, which also makes the data renames durable.
   await d.writeAtomic(`${plan.objRel}/${objectMetaName}`, encodeMeta(meta));
 }

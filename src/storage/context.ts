@@ -5,7 +5,7 @@ import type { Random } from '../util/random.ts';
 import type { Drive } from './drive.ts';
 import type { Erasure } from './erasure.ts';
 import { KeyedMutex } from './locks.ts';
-import { decodeMeta, pickQuorum, type MetaAnswer, type QuorumResult } from './meta.ts';
+import { decodeMeta, metaJsonEnd, pickQuorum, type MetaAnswer, type QuorumResult } from './meta.ts';
 import { objectMetaName } from './paths.ts';
 import { StorageError, type HealCounters } from './types.ts';
 
@@ -47,13 +47,27 @@ export function listingDrives(ctx: StoreContext): Drive[] {
   return ctx.drives.filter((d) => d.online).slice(0, want);
 }
 
-export async function readMetaAnswers(ctx: StoreContext, objRel: string): Promise<MetaAnswer[]> {
+const metaHeadBytes = 4096;
+
+/** Reads one drive's metadata copy; with jsonOnly, skips inline shard bytes (listing). */
+async function readMetaCopy(d: Drive, rel: string, jsonOnly: boolean): Promise<MetaAnswer> {
+  if (!jsonOnly) {
+    const bytes = await d.readFile(rel);
+    return bytes === null ? 'missing' : (decodeMeta(bytes) ?? 'missing');
+  }
+  let head = await d.readHead(rel, metaHeadBytes);
+  if (head === null) return 'missing';
+  const end = metaJsonEnd(head);
+  if (end === null) return 'missing';
+  if (end > head.length) head = await d.readHead(rel, end);
+  return head === null ? 'missing' : (decodeMeta(head, false) ?? 'missing');
+}
+
+export async function readMetaAnswers(ctx: StoreContext, objRel: string, jsonOnly = false, only?: ReadonlySet<number>): Promise<MetaAnswer[]> {
   return Promise.all(ctx.drives.map(async (d): Promise<MetaAnswer> => {
-    if (!d.online) return 'error';
+    if (!d.online || (only !== undefined && !only.has(d.index))) return 'error';
     try {
-      const bytes = await d.readFile(`${objRel}/${objectMetaName}`);
-      if (bytes === null) return 'missing';
-      return decodeMeta(bytes) ?? 'missing';
+      return await readMetaCopy(d, `${objRel}/${objectMetaName}`, jsonOnly);
     } catch (err) {
       d.noteError(err);
       return 'error';
@@ -61,8 +75,8 @@ export async function readMetaAnswers(ctx: StoreContext, objRel: string): Promis
   }));
 }
 
-export async function readObjectQuorum(ctx: StoreContext, objRel: string): Promise<{ answers: MetaAnswer[]; result: QuorumResult }> {
-  let answers = await readMetaAnswers(ctx, objRel);
+export async function readObjectQuorum(ctx: StoreContext, objRel: string, jsonOnly = false): Promise<{ answers: MetaAnswer[]; result: QuorumResult }> {
+  let answers = await readMetaAnswers(ctx, objRel, jsonOnly);
   let result = pickQuorum(answers, ctx.readQuorum);
   // Before concluding from "missing" answers, make sure those drives still exist.
   if (result.kind !== 'found' && (await confirmMissing(ctx, answers.map((a) => a === 'missing')))) {

@@ -13,6 +13,8 @@ export interface ShardSource {
   drive: Drive;
   shardIndex: number;
   rel: string;
+  /** The whole shard stream when it is stored inside the metadata (small objects). */
+  inline: Uint8Array | null;
 }
 
 export interface DecodeOptions {
@@ -92,6 +94,7 @@ export async function readBatch(sources: OpenSource[], opts: DecodeOptions, b0: 
 async function readSpan(s: OpenSource, g: PartGeometry, b0: number, b1: number, opts: DecodeOptions): Promise<Uint8Array | null> {
   const start = shardBlockOffset(g, b0);
   const end = shardBlockOffset(g, b1 - 1) + hashBytes + blockShape(g, b1 - 1).shardBytes;
+  if (s.inline !== null) return s.inline.subarray(start, end);
   try {
     s.fh ??= await open(s.drive.abs(s.rel), 'r');
     const buf = new Uint8Array(end - start);

@@ -91,6 +91,16 @@ export class Drive {
     }
   }
 
+  /** The first `bytes` bytes of a file (fewer if it is shorter), or null when absent. */
+  async readHead(rel: string, bytes: number): Promise<Uint8Array | null> {
+    try {
+      return await Bun.file(this.abs(rel)).slice(0, bytes).bytes();
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
   async readdir(rel: string): Promise<string[]> {
     try {
       return await readdir(this.abs(rel));

@@ -23,12 +23,18 @@ export interface EncodeOptions {
   md5: boolean;
   sizeMaxBytes: number;
   fsync: boolean;
+  /** Shard streams up to this many bytes stay in memory and are stored inside the metadata (0: never). */
+  inlineBytesMax: number;
 }
+
+export type ShardOutput = { kind: 'file'; rel: string } | { kind: 'inline'; bytes: Uint8Array };
 
 export interface EncodeResult {
   sizeBytes: number;
   md5Hex: string | undefined;
-  /** Per target (same order as given): the temp file holding its shards, or null when that drive failed. */
+  /** Per target (same order as given): where its shards are, or null when that drive failed. */
+  outputs: (ShardOutput | null)[];
+  /** Temp files to remove once committed (moved files are gone already). */
   tmpRels: (string | null)[];
 }
 
@@ -38,6 +44,9 @@ interface Sink {
   fh: FileHandle | null;
   positionBytes: number;
   failed: unknown;
+  /** Bytes held back while the stream may still fit inline; null once written to a file. */
+  held: Uint8Array[] | null;
+  inlineBytesMax: number;
 }
 
 class BlockBuffer {
@@ -62,7 +71,7 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
   const k = erasure.dataShards;
   const m = erasure.parityShards;
   const shardFull = erasure.shardSize(blockSizeBytes);
-  const sinks: Sink[] = targets.map((target) => ({ target, rel: target.drive.tmpRel(), fh: null, positionBytes: 0, failed: null }));
+  const sinks: Sink[] = targets.map((target) => ({ target, rel: target.drive.tmpRel(), fh: null, positionBytes: 0, failed: null, held: [], inlineBytesMax: opts.inlineBytesMax }));
   // Kernel-owned buffers let the wasm kernel encode in place.
   const alloc = (n: number): Uint8Array => erasure.allocBuffer(n);
   const dataBufs = [new BlockBuffer(k, shardFull, alloc), new BlockBuffer(k, shardFull, alloc)];
@@ -74,7 +83,7 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
   let pending: Promise<void> | null = null;
   const reader = body.getReader();
   try {
-    await Promise.all(sinks.map((s) => openSink(s)));
+    for (const s of sinks) if (!s.target.drive.online) failSink(s, new StorageError('QuorumLost', 'drive offline'));
     checkQuorum(sinks, opts.writeQuorum);
     for (;;) {
       const { done, value } = await reader.read();
@@ -102,7 +111,11 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
     await Promise.all(sinks.map((s) => closeSink(s, opts.fsync)));
     checkQuorum(sinks, opts.writeQuorum);
     await Promise.all(sinks.filter((s) => s.failed !== null).map((s) => discardSink(s)));
-    return { sizeBytes: totalBytes, md5Hex: hasher?.digest('hex'), tmpRels: sinks.map((s) => (s.failed === null ? s.rel : null)) };
+    const outputs = sinks.map((s): ShardOutput | null => {
+      if (s.failed !== null) return null;
+      return s.held === null ? { kind: 'file', rel: s.rel } : { kind: 'inline', bytes: concat(s.held, s.positionBytes) };
+    });
+    return { sizeBytes: totalBytes, md5Hex: hasher?.digest('hex'), outputs, tmpRels: outputs.map((o) => (o?.kind === 'file' ? o.rel : null)) };
   } catch (err) {
     if (pending) await pending.catch(() => undefined);
     await reader.cancel(err).catch(() => undefined);
@@ -182,24 +195,42 @@ function failSink(s: Sink, err: unknown): void {
   void fh?.close().catch(() => undefined);
 }
 
-async function openSink(s: Sink): Promise<void> {
-  if (!s.target.drive.online) return failSink(s, new StorageError('QuorumLost', 'drive offline'));
-  try {
-    s.fh = await open(s.target.drive.abs(s.rel), 'w');
-  } catch (err) {
-    failSink(s, err);
+function concat(chunks: readonly Uint8Array[], totalBytes: number): Uint8Array {
+  const out = new Uint8Array(totalBytes);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  assert(at === totalBytes, 'held bytes add up');
+  return out;
+}
+
+async function writeAll(fh: FileHandle, bytes: Uint8Array, positionBytes: number): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    const r = await fh.write(bytes, written, bytes.length - written, positionBytes + written);
+    assert(r.bytesWritten > 0, 'write made progress');
+    written += r.bytesWritten;
   }
 }
 
 async function writeSink(s: Sink, bytes: Uint8Array): Promise<void> {
-  if (s.failed !== null || s.fh === null) return;
+  if (s.failed !== null) return;
+  if (s.held !== null && s.positionBytes + bytes.length <= s.inlineBytesMax) {
+    // Block buffers are reused: keep a copy.
+    s.held.push(bytes.slice());
+    s.positionBytes += bytes.length;
+    return;
+  }
   try {
-    let written = 0;
-    while (written < bytes.length) {
-      const r = await s.fh.write(bytes, written, bytes.length - written, s.positionBytes + written);
-      assert(r.bytesWritten > 0, 'write made progress');
-      written += r.bytesWritten;
+    if (s.fh === null) {
+      s.fh = await open(s.target.drive.abs(s.rel), 'w');
+      const held = s.held ?? [];
+      s.held = null;
+      if (s.positionBytes > 0) await writeAll(s.fh, concat(held, s.positionBytes), 0);
     }
+    await writeAll(s.fh, bytes, s.positionBytes);
     s.positionBytes += bytes.length;
   } catch (err) {
     failSink(s, err);
@@ -207,7 +238,7 @@ async function writeSink(s: Sink, bytes: Uint8Array): Promise<void> {
 }
 
 async function closeSink(s: Sink, fsync: boolean): Promise<void> {
-  if (s.failed !== null || s.fh === null) return;
+  if (s.failed !== null || s.fh === null) return;  // held sinks have nothing on disk
   const fh = s.fh;
   s.fh = null;
   try {
@@ -222,6 +253,7 @@ async function closeSink(s: Sink, fsync: boolean): Promise<void> {
 async function discardSink(s: Sink): Promise<void> {
   const fh = s.fh;
   s.fh = null;
+  s.held = null;
   await fh?.close().catch(() => undefined);
   await rm(s.target.drive.abs(s.rel), { force: true }).catch(() => undefined);
 }

@@ -17,6 +17,18 @@ export interface HealOptions {
   deep: boolean;
 }
 
+/** Checks an inline shard stream held in a metadata copy. */
+function inlineGood(bytes: Uint8Array | null | undefined, g: PartGeometry, deep: boolean): boolean {
+  if (bytes === null || bytes === undefined || bytes.length !== shardFileBytes(g)) return false;
+  if (!deep) return true;
+  for (let b = 0; b < blockCount(g); b++) {
+    const off = shardBlockOffset(g, b);
+    const { shardBytes } = blockShape(g, b);
+    if (!checkHash(bytes.subarray(off, off + hashBytes + shardBytes), shardBytes)) return false;
+  }
+  return true;
+}
+
 /** Reads a shard file and checks every block hash. */
 async function shardFileGood(d: Drive, rel: string, g: PartGeometry, deep: boolean): Promise<boolean> {
   try {
@@ -96,7 +108,11 @@ export async function healObject(ctx: StoreContext, bucket: BucketName, key: Obj
   // Per part: which holders have a good shard file.
   const partGood = await Promise.all(meta.parts.map((p) => {
     const g = { sizeBytes: p.size, blockSizeBytes: meta.blockSizeBytes, dataShards: meta.dataShards };
-    return Promise.all(ctx.drives.map((d, i) => (holders.includes(i) && d.online ? shardFileGood(d, `${objRel}/${dataFileName(meta.dataId, p.partNumber)}`, g, opts.deep) : Promise.resolve(false))));
+    return Promise.all(ctx.drives.map((d, i) => {
+      if (!holders.includes(i) || !d.online) return Promise.resolve(false);
+      if (meta.inline) return Promise.resolve(inlineGood((answers[i] as StoredMeta).inlineData, g, opts.deep));
+      return shardFileGood(d, `${objRel}/${dataFileName(meta.dataId, p.partNumber)}`, g, opts.deep);
+    }));
   }));
   const lacking = ctx.drives.map((d, i) => d.online && (partGood.some((good) => !good[i]) || !holders.includes(i) || (answers[i] as StoredMeta).metaId !== meta.metaId));
   // A drive that lacks everything may be gone rather than empty: only heal onto live drives.
@@ -111,7 +127,12 @@ export async function healObject(ctx: StoreContext, bucket: BucketName, key: Obj
     const good = partGood[pi]!;
     const targets = ctx.drives.flatMap((d, i) => (needData[i] ? [{ drive: d, shardIndex: i, driveIndex: i }] : []));
     if (targets.length === 0) continue;
-    const sources: OpenSource[] = ctx.drives.flatMap((d, i) => (good[i] ? [{ drive: d, shardIndex: (answers[i] as StoredMeta).shardIndex, rel: `${objRel}/${dataFileName(meta.dataId, p.partNumber)}`, fh: null, dead: false }] : []));
+    const sources: OpenSource[] = ctx.drives.flatMap((d, i) => {
+      if (!good[i]) return [];
+      const copy = answers[i] as StoredMeta;
+      const inline = meta.inline ? (copy.inlineData ?? null) : null;
+      return [{ drive: d, shardIndex: copy.shardIndex, rel: `${objRel}/${dataFileName(meta.dataId, p.partNumber)}`, inline, fh: null, dead: false }];
+    });
     const g = { sizeBytes: p.size, blockSizeBytes: meta.blockSizeBytes, dataShards: meta.dataShards };
     try {
       const tmps = await rebuildPart(ctx, sources, targets, g);
@@ -127,11 +148,18 @@ export async function healObject(ctx: StoreContext, bucket: BucketName, key: Obj
   await Promise.all(ctx.drives.map(async (d, i) => {
     if (!needMeta[i]) return;
     try {
+      let inlineData = meta.inline && !needData[i] ? ((answers[i] as StoredMeta).inlineData ?? null) : null;
       for (const { partNumber, tmp } of tmpByDrive.get(i) ?? []) {
-        await d.moveInto(tmp, `${objRel}/${dataFileName(meta.dataId, partNumber)}`);
+        if (meta.inline) {
+          // Small objects keep their shard in the metadata file: fold the rebuilt stream in.
+          inlineData = await d.readFile(tmp);
+          await d.removeFile(tmp);
+        } else {
+          await d.moveInto(tmp, `${objRel}/${dataFileName(meta.dataId, partNumber)}`);
+        }
         healedShards++;
       }
-      await d.writeAtomic(`${objRel}/${objectMetaName}`, encodeMeta({ ...meta, shardIndex: i }));
+      await d.writeAtomic(`${objRel}/${objectMetaName}`, encodeMeta({ ...meta, shardIndex: i, inlineData }));
       await removeStaleData(d, objRel, meta.dataId);
     } catch (err) {
       d.noteError(err);

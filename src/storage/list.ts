@@ -1,15 +1,28 @@
 // ListObjects over the key tree: candidates come from walkTree in UTF-8 order and
 // are confirmed by a quorum metadata read, so crashed or half-deleted writes never show.
-import { listingDrives, readObjectQuorum, type StoreContext } from './context.ts';
-import { toObjectInfo } from './meta.ts';
+import { listingDrives, readMetaAnswers, readObjectQuorum, type StoreContext } from './context.ts';
+import { pickQuorum, toObjectInfo, type StoredMeta } from './meta.ts';
 import { compareUtf8, objectRel, objectsRootRel } from './paths.ts';
 import { collapsesAt, rootNode, walkTree, type NodeItem, type WalkFilter } from './walk.ts';
 import type { BucketName, ListOptions, ListResult, ObjectInfo, ObjectKey } from './types.ts';
 
 const verifyBatch = 16;
 
+/**
+ * Listing's metadata read: K copies that agree settle it (K reads instead of N);
+ * anything else falls back to the full quorum read.
+ */
 export async function statKey(ctx: StoreContext, bucket: BucketName, key: string): Promise<ObjectInfo | null> {
-  const { result } = await readObjectQuorum(ctx, objectRel(bucket, key));
+  const objRel = objectRel(bucket, key);
+  const firstK = new Set(ctx.drives.filter((d) => d.online).slice(0, ctx.readQuorum).map((d) => d.index));
+  if (firstK.size === ctx.readQuorum && firstK.size < ctx.drives.length) {
+    const answers = await readMetaAnswers(ctx, objRel, true, firstK);
+    const quick = pickQuorum(answers, ctx.readQuorum);
+    if (quick.kind === 'found' && quick.value.holders.every((i) => (answers[i] as StoredMeta).metaId === quick.value.meta.metaId)) {
+      return toObjectInfo(bucket, key as ObjectKey, quick.value.meta);
+    }
+  }
+  const { result } = await readObjectQuorum(ctx, objRel, true);
   return result.kind === 'found' ? toObjectInfo(bucket, key as ObjectKey, result.value.meta) : null;
 }
 

@@ -1,4 +1,6 @@
-// Per-object metadata: one copy per drive, a magic + version header then JSON.
+// Per-object metadata: one copy per drive. Layout: magic(8) | version u32 LE |
+// json length u32 LE | xxHash3-64 of the json (u64 LE) | json | inline shard bytes.
+// Small objects keep their shard in the metadata file itself (one file per drive).
 // Copies are chosen by quorum: same metaId (one metadata write), or failing that
 // the same dataId (a crash during a metadata-only rewrite leaves two valid views).
 import { assert } from '../util/assert.ts';
@@ -6,6 +8,7 @@ import { StorageError, type ObjectInfo, type PartInfo, type BucketName, type Obj
 
 const magic = new TextEncoder().encode('CAIRNOBJ');
 export const metaFormatVersion = 1;
+export const metaHeaderBytes = 8 + 4 + 4 + 8;
 export const metaBytesMax = 4 * 1024 * 1024;
 export const userMetaBytesMax = 64 * 1024;
 
@@ -31,24 +34,51 @@ export interface StoredMeta {
   shardIndex: number;
   multipart: boolean;
   parts: StoredPart[];
+  /** The single part's shard is stored in the metadata file (small objects). */
+  inline: boolean;
+  /** This drive's inline shard bytes (not part of the JSON); null when not loaded. */
+  inlineData?: Uint8Array | null;
 }
 
 export function encodeMeta(meta: StoredMeta): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify({ v: metaFormatVersion, ...meta }));
-  const out = new Uint8Array(magic.length + json.length);
+  const { inlineData, ...fields } = meta;
+  const json = new TextEncoder().encode(JSON.stringify(fields));
+  const tail = meta.inline ? (inlineData ?? null) : null;
+  assert(!meta.inline || tail !== null, 'inline metadata carries its shard');
+  const out = new Uint8Array(metaHeaderBytes + json.length + (tail?.length ?? 0));
   out.set(magic, 0);
-  out.set(json, magic.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(8, metaFormatVersion, true);
+  view.setUint32(12, json.length, true);
+  view.setBigUint64(16, Bun.hash.xxHash3(json), true);
+  out.set(json, metaHeaderBytes);
+  if (tail !== null) out.set(tail, metaHeaderBytes + json.length);
   if (out.length > metaBytesMax) throw new StorageError('MetadataTooLarge');
   return out;
 }
 
-/** Returns null for bytes that are not a valid metadata file (treated as a missing copy). */
-export function decodeMeta(bytes: Uint8Array): StoredMeta | null {
-  if (bytes.length < magic.length) return null;
-  for (let i = 0; i < magic.length; i++) if (bytes[i] !== magic[i]) return null;
+/** Bytes needed to decode the JSON of a metadata file whose first bytes are given, or null if not metadata. */
+export function metaJsonEnd(head: Uint8Array): number | null {
+  if (head.length < metaHeaderBytes) return null;
+  for (let i = 0; i < magic.length; i++) if (head[i] !== magic[i]) return null;
+  return metaHeaderBytes + new DataView(head.buffer, head.byteOffset, metaHeaderBytes).getUint32(12, true);
+}
+
+/**
+ * Returns null for bytes that are not a valid metadata file (treated as a missing copy).
+ * `bytes` may stop after the JSON (listing): inlineData is then null.
+ */
+export function decodeMeta(bytes: Uint8Array, complete = true): StoredMeta | null {
+  const end = metaJsonEnd(bytes);
+  if (end === null || bytes.length < end) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, metaHeaderBytes);
+  if (view.getUint32(8, true) !== metaFormatVersion) return null;
+  const json = bytes.subarray(metaHeaderBytes, end);
+  if (view.getBigUint64(16, true) !== Bun.hash.xxHash3(json)) return null;
   try {
-    const parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(magic.length))) as StoredMeta & { v: number };
-    if (parsed.v !== metaFormatVersion || typeof parsed.metaId !== 'string' || !Array.isArray(parsed.parts)) return null;
+    const parsed = JSON.parse(new TextDecoder().decode(json)) as StoredMeta;
+    if (typeof parsed.metaId !== 'string' || !Array.isArray(parsed.parts)) return null;
+    parsed.inlineData = parsed.inline && complete ? bytes.subarray(end) : null;
     return parsed;
   } catch {
     return null;

@@ -3,7 +3,7 @@
 // part files into the object directory, so nothing is copied and a crash before
 // the commit leaves the upload intact.
 import { requireBucket } from './buckets.ts';
-import { commitObject, type DataFileMove } from './commit.ts';
+import { commitObject, type DriveCommit } from './commit.ts';
 import { listingDrives, newId, onAllDrives, quorumLost, type StoreContext } from './context.ts';
 import { encodeBody, removeTmp } from './objects.ts';
 import { checkBucketName, checkKey, multipartDir, objectRel, uploadRel } from './paths.ts';
@@ -78,7 +78,7 @@ export async function putPart(ctx: StoreContext, bucket: BucketName, key: Object
     throw err;
   }
   const dir = uploadDir(bucket, uploadId);
-  const encoded = await encodeBody(ctx, body, opts.md5, opts.sizeMaxBytes);
+  const encoded = await encodeBody(ctx, body, opts.md5, opts.sizeMaxBytes, false);
   try {
     const extra: BeforeCommitResult = opts.beforeCommit ? await opts.beforeCommit(encoded.sizeBytes, encoded.md5Hex) : {};
     const internal = extra.internal ?? opts.internal;
@@ -204,17 +204,17 @@ export async function completeUpload(
     const internal = extra.internal ?? upload.internal;
     const size = parts.reduce((a, p) => a + p.size, 0);
     // A drive takes part only if it holds every part's data file.
-    const perDrive = await Promise.all(ctx.drives.map(async (d): Promise<DataFileMove[] | null> => {
+    const perDrive = await Promise.all(ctx.drives.map(async (d): Promise<DriveCommit | null> => {
       if (!d.online) return null;
       for (const p of parts) if (!(await d.exists(partDataRel(dir, p.partNumber, p.dataId)).catch(() => false))) return null;
-      return parts.map((p) => ({ fromRel: partDataRel(dir, p.partNumber, p.dataId), partNumber: p.partNumber, link: true }));
+      return { moves: parts.map((p) => ({ fromRel: partDataRel(dir, p.partNumber, p.dataId), partNumber: p.partNumber, link: true })), inlineData: null };
     }));
     const info = await commitObject(ctx, {
       bucket, key, objRel: objectRel(bucket, key), perDrive,
       meta: {
         metaId: newId(ctx.random), dataId: newId(ctx.random), size, etag: extra.etag ?? etag0, modTimeMs: ctx.clock.nowMs(),
         userMeta, internal, dataShards: ctx.erasure.dataShards, parityShards: ctx.erasure.parityShards, blockSizeBytes: ctx.blockSizeBytes,
-        multipart: true, parts: parts.map((p) => ({ partNumber: p.partNumber, size: p.size, etag: p.etag, internal: p.internal })),
+        multipart: true, inline: false, parts: parts.map((p) => ({ partNumber: p.partNumber, size: p.size, etag: p.etag, internal: p.internal })),
       },
       precondition: opts.precondition,
     });

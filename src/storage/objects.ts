@@ -1,7 +1,7 @@
 // Object operations: put, get (with ranges), head, delete, metadata rewrite.
 import { assert } from '../util/assert.ts';
 import { requireBucket } from './buckets.ts';
-import { commitObject, currentInfo, deleteOnDrive, type DataFileMove } from './commit.ts';
+import { commitObject, currentInfo, deleteOnDrive, type DriveCommit } from './commit.ts';
 import { newId, onAllDrives, quorumLost, readObjectQuorum, type StoreContext } from './context.ts';
 import { decodePart, type ShardSource } from './decode-stream.ts';
 import { encodeToDrives, type EncodeResult } from './encode-stream.ts';
@@ -10,7 +10,10 @@ import { dataFileName, objectMetaName, objectRel } from './paths.ts';
 import { StorageError, type BucketName, type ByteRange, type GetResult, type ObjectInfo, type ObjectKey, type PartInfo, type PutOptions } from './types.ts';
 
 /** Streams the body onto the drives as temp shard files (shard i on drive i). */
-export async function encodeBody(ctx: StoreContext, body: ReadableStream<Uint8Array>, md5: boolean, sizeMaxBytes: number | undefined): Promise<EncodeResult> {
+/** Shard streams up to this size are kept inside the metadata file: one file per drive for small objects. */
+export const inlineShardBytesMax = 16 * 1024;
+
+export async function encodeBody(ctx: StoreContext, body: ReadableStream<Uint8Array>, md5: boolean, sizeMaxBytes: number | undefined, inline: boolean): Promise<EncodeResult> {
   return encodeToDrives(ctx.drives.map((drive, i) => ({ drive, shardIndex: i })), body, {
     erasure: ctx.erasure,
     blockSizeBytes: ctx.blockSizeBytes,
@@ -18,6 +21,7 @@ export async function encodeBody(ctx: StoreContext, body: ReadableStream<Uint8Ar
     md5,
     sizeMaxBytes: sizeMaxBytes ?? Number.MAX_SAFE_INTEGER,
     fsync: ctx.fsync,
+    inlineBytesMax: inline ? inlineShardBytesMax : 0,
   });
 }
 
@@ -34,7 +38,7 @@ export async function putObject(ctx: StoreContext, bucket: BucketName, key: Obje
     await body.cancel(err).catch(() => undefined);
     throw err;
   }
-  const enc = await encodeBody(ctx, body, opts.md5, opts.sizeMaxBytes);
+  const enc = await encodeBody(ctx, body, opts.md5, opts.sizeMaxBytes, true);
   try {
     const extra = opts.beforeCommit ? await opts.beforeCommit(enc.sizeBytes, enc.md5Hex) : {};
     const userMeta = extra.userMeta ?? opts.userMeta;
@@ -46,7 +50,10 @@ export async function putObject(ctx: StoreContext, bucket: BucketName, key: Obje
       bucket,
       key,
       objRel,
-      perDrive: enc.tmpRels.map((rel): DataFileMove[] | null => (rel === null ? null : [{ fromRel: rel, partNumber: 1, link: false }])),
+      perDrive: enc.outputs.map((o): DriveCommit | null => {
+        if (o === null) return null;
+        return o.kind === 'file' ? { moves: [{ fromRel: o.rel, partNumber: 1, link: false }], inlineData: null } : { moves: [], inlineData: o.bytes };
+      }),
       meta: {
         metaId: newId(ctx.random),
         dataId: newId(ctx.random),
@@ -60,6 +67,7 @@ export async function putObject(ctx: StoreContext, bucket: BucketName, key: Obje
         blockSizeBytes: ctx.blockSizeBytes,
         multipart: false,
         parts: [part],
+        inline: enc.outputs.some((o) => o?.kind === 'inline'),
       },
       precondition: opts.precondition,
     });
@@ -95,11 +103,15 @@ export async function headObject(ctx: StoreContext, bucket: BucketName, key: Obj
 }
 
 export function partSources(ctx: StoreContext, found: Pick<Found, 'answers' | 'holders' | 'objRel' | 'meta'>, partNumber: number): ShardSource[] {
-  return found.holders.map((i) => ({
-    drive: ctx.drives[i]!,
-    shardIndex: (found.answers[i] as StoredMeta).shardIndex,
-    rel: `${found.objRel}/${dataFileName(found.meta.dataId, partNumber)}`,
-  }));
+  return found.holders.map((i) => {
+    const copy = found.answers[i] as StoredMeta;
+    return {
+      drive: ctx.drives[i]!,
+      shardIndex: copy.shardIndex,
+      rel: `${found.objRel}/${dataFileName(found.meta.dataId, partNumber)}`,
+      inline: found.meta.inline ? (copy.inlineData ?? new Uint8Array(0)) : null,
+    };
+  });
 }
 
 async function* objectBytes(ctx: StoreContext, bucket: BucketName, key: ObjectKey, found: Found, offsetBytes: number, lengthBytes: number): AsyncGenerator<Uint8Array> {
@@ -187,7 +199,8 @@ export async function updateObjectMeta(ctx: StoreContext, bucket: BucketName, ke
       if (!d.online) return false;
       try {
         await ctx.hooks.beforeDriveCommit?.('meta', i);
-        await d.writeAtomic(`${found.objRel}/${objectMetaName}`, encodeMeta({ ...next, shardIndex: (found.answers[i] as StoredMeta).shardIndex }));
+        const copy = found.answers[i] as StoredMeta;
+        await d.writeAtomic(`${found.objRel}/${objectMetaName}`, encodeMeta({ ...next, shardIndex: copy.shardIndex, inlineData: copy.inlineData ?? null }));
         return true;
       } catch (err) {
         d.noteError(err);
@@ -197,7 +210,7 @@ export async function updateObjectMeta(ctx: StoreContext, bucket: BucketName, ke
     const ok = results.filter(Boolean).length;
     if (ok < Math.min(ctx.writeQuorum, found.holders.length)) throw quorumLost('update metadata');
     if (ok < ctx.drives.length) ctx.queueHeal(bucket, key);
-    return toObjectInfo(bucket, key, { ...next, shardIndex: 0 });
+    return toObjectInfo(bucket, key, { ...next, shardIndex: 0, inlineData: null });
   });
 }
 
