@@ -139,3 +139,43 @@ describe('bitrot and healing', () => {
     await store.close();
   });
 });
+
+describe('small (inline) objects and the scanner', () => {
+  test('inline shard corruption and a lost metadata copy are detected and healed', async () => {
+    const t = await tempDrives(6);
+    temps.push(t);
+    const store = await openTestStore(t.paths, { parity: 2 });
+    await store.makeBucket(b('bkt'));
+    const data = randomBytes(20_000, 11);
+    await store.put(b('bkt'), k('dir/small'), bodyOf(data), plain);
+    const metaPath = (i: number): string => join(t.paths[i]!, 'buckets', 'bkt', 'objects', '_dir', '_small', 'meta');
+    // Small objects are one file per drive: no separate data file.
+    expect((await readdir(join(t.paths[0]!, 'buckets', 'bkt', 'objects', '_dir', '_small')))).toEqual(['meta']);
+    const original = await Bun.file(metaPath(0)).bytes();
+    const damaged = original.slice();
+    damaged[damaged.length - 5] = damaged[damaged.length - 5]! ^ 1;
+    await writeFile(metaPath(0), damaged);
+    await rm(metaPath(4));
+    expect(sha(await readAll((await store.get(b('bkt'), k('dir/small'))).stream))).toBe(sha(data));
+    await store.heal(b('bkt'), k('dir/small'));
+    expect(sha(await Bun.file(metaPath(0)).bytes())).toBe(sha(original));
+    expect(await Bun.file(metaPath(4)).exists()).toBe(true);
+    expect(store.healCounters().bitrotDetected).toBeGreaterThan(0);
+    await store.close();
+  });
+
+  test('the background scanner walks every object and repairs what is missing', async () => {
+    const t = await tempDrives(4);
+    temps.push(t);
+    const store = await openTestStore(t.paths, { healScanIntervalMs: 30, healScanObjectsPerSec: 1000 });
+    await store.makeBucket(b('bkt'));
+    for (let i = 0; i < 5; i++) await store.put(b('bkt'), k(`dir/s${i}`), bodyOf(randomBytes(200_000, i)), plain);
+    const victim = join(t.paths[1]!, 'buckets', 'bkt', 'objects', '_dir', '_s3');
+    await rm(victim, { recursive: true });
+    for (let i = 0; i < 200 && !(await Bun.file(join(victim, 'meta')).exists()); i++) await Bun.sleep(25);
+    expect(await Bun.file(join(victim, 'meta')).exists()).toBe(true);
+    expect(store.healCounters().scannedObjects).toBeGreaterThanOrEqual(5);
+    expect(store.healCounters().healedObjects).toBeGreaterThanOrEqual(1);
+    await store.close();
+  });
+});
