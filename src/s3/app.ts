@@ -54,13 +54,14 @@ export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandle
   const hostId = Buffer.from(deps.random.bytes(24)).toString('base64');
   const newRequestId = (): string => Buffer.from(deps.random.bytes(8)).toString('hex').toUpperCase();
 
-  async function serveReserved(req: Request, raw: AuthRequest): Promise<Response> {
+  /** A mounted answer, or undefined: the request then goes through S3 routing, where `cairn` is an invalid bucket name. */
+  async function serveReserved(req: Request, raw: AuthRequest): Promise<Response | undefined> {
     for (const m of mounts) {
       if (!raw.rawPath.startsWith(m.prefix)) continue;
       const res = await m.handle(req);
       if (res !== undefined) return res;
     }
-    throw new S3Error('NoSuchBucket', 'This path is reserved by the server.');
+    return undefined;
   }
 
   async function dispatch(route: Route, base: RequestContext): Promise<Response> {
@@ -88,7 +89,10 @@ export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandle
       const raw = authRequestOf(req);
       resource = safeDecode(raw.rawPath);
       if (headerBytes(req.headers) > deps.limits.headerBytesMax) throw new S3Error('RequestHeaderSectionTooLarge', undefined, { MaxSizeAllowed: String(deps.limits.headerBytesMax) });
-      if (isReserved(raw.rawPath) && !isVirtualHost(req, deps.domain)) return await serveReserved(req, raw);
+      if (isReserved(raw.rawPath) && !isVirtualHost(req, deps.domain)) {
+        const mounted = await serveReserved(req, raw);
+        if (mounted !== undefined) return mounted;
+      }
       const query = new URLSearchParams(raw.rawQuery);
       route = routeRequest(req.method, query, req.headers, targetOf(raw.rawPath, req.headers.get('host'), deps.domain));
       const auth = authenticate(raw, { credentials: deps.credentials, clock: deps.clock, region: deps.region, keyCache: deps.keyCache });

@@ -1,0 +1,42 @@
+// Client factories for e2e tests: the AWS SDK with its default settings, and the
+// environment the aws CLI, rclone and s3cmd need (no config files in $HOME).
+import { S3Client } from '@aws-sdk/client-s3';
+import { existsSync } from 'node:fs';
+import type { StartedServer } from './server.ts';
+
+/** @aws-sdk/client-s3 as users run it: default checksum behaviour (CRC32 trailers). */
+export function sdkClient(server: StartedServer, overrides: { secretKey?: string; accessKey?: string } = {}): S3Client {
+  return new S3Client({
+    endpoint: server.endpoint,
+    region: server.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: overrides.accessKey ?? server.accessKey, secretAccessKey: overrides.secretKey ?? server.secretKey },
+  });
+}
+
+/** The Debian aws CLI when present (the PATH may hold another one). */
+export function awsCliPath(): string | undefined {
+  if (existsSync('/usr/bin/aws')) return '/usr/bin/aws';
+  return Bun.which('aws') ?? undefined;
+}
+
+export function awsEnv(server: StartedServer, home: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    AWS_ACCESS_KEY_ID: server.accessKey,
+    AWS_SECRET_ACCESS_KEY: server.secretKey,
+    AWS_DEFAULT_REGION: server.region,
+    AWS_ENDPOINT_URL: server.endpoint,
+    AWS_CONFIG_FILE: `${home}/no-aws-config`,
+    AWS_SHARED_CREDENTIALS_FILE: `${home}/no-aws-credentials`,
+    AWS_PAGER: '',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
+export async function run(cmd: string[], env: Record<string, string>, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const p = Bun.spawn(cmd, { env, stdout: 'pipe', stderr: 'pipe', ...(cwd === undefined ? {} : { cwd }) });
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, stdout, stderr };
+}
