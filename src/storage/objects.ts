@@ -193,7 +193,13 @@ export async function updateObjectMeta(ctx: StoreContext, bucket: BucketName, ke
     const change = mutate(toObjectInfo(bucket, key, found.meta));
     checkUserMetaSize(change.userMeta, change.internal);
     const parts = change.parts === undefined ? found.meta.parts : mergeParts(found.meta.parts, change.parts);
-    const next: Omit<StoredMeta, 'shardIndex'> = { ...found.meta, metaId: newId(ctx.random), userMeta: change.userMeta, internal: change.internal, parts };
+    // A new user-visible metadata set is a new "version" to clients (self-copy with REPLACE
+    // updates Last-Modified); a rewrap that only touches internal fields keeps the time.
+    const userChanged = JSON.stringify(change.userMeta) !== JSON.stringify(found.meta.userMeta);
+    const next: Omit<StoredMeta, 'shardIndex'> = {
+      ...found.meta, metaId: newId(ctx.random), userMeta: change.userMeta, internal: change.internal, parts,
+      modTimeMs: userChanged ? ctx.clock.nowMs() : found.meta.modTimeMs,
+    };
     const results = await Promise.all(found.holders.map(async (i) => {
       const d = ctx.drives[i]!;
       if (!d.online) return false;
