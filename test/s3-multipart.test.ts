@@ -1,0 +1,120 @@
+// Multipart uploads with @aws-sdk/client-s3 defaults: a 20 MiB upload, part copies with
+// ranges, listings of parts and uploads, abort, and the completion errors AWS gives.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand,
+  HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand,
+  UploadPartCopyCommand, type CompletedPart,
+} from '@aws-sdk/client-s3';
+import { startServer, type StartedServer } from './helpers/server.ts';
+import { sdkClient } from './helpers/clients.ts';
+
+let server: StartedServer;
+let s3: S3Client;
+const bucket = 'mp-bucket';
+const MiB = 1024 * 1024;
+
+function pattern(sizeBytes: number, seed: number): Uint8Array {
+  const out = new Uint8Array(sizeBytes);
+  for (let i = 0; i < sizeBytes; i++) out[i] = (i * 31 + seed * 7 + (i >>> 11)) & 0xff;
+  return out;
+}
+
+const md5 = (b: Uint8Array): string => new Bun.CryptoHasher('md5').update(b).digest('hex');
+
+async function errorName(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof S3ServiceException) return e.name;
+    throw e;
+  }
+  return 'no error';
+}
+
+async function bytesOf(key: string, extra: { Range?: string; PartNumber?: number } = {}): Promise<Uint8Array> {
+  const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...extra }));
+  return (await r.Body?.transformToByteArray()) ?? new Uint8Array();
+}
+
+beforeAll(async () => {
+  server = await startServer();
+  s3 = sdkClient(server);
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  await server?.stop();
+});
+
+describe('multipart', () => {
+  test('20 MiB in four parts: complete, read whole, by range and by part', async () => {
+    const parts = [pattern(5 * MiB, 1), pattern(5 * MiB, 2), pattern(5 * MiB, 3), pattern(5 * MiB, 4)];
+    const whole = Buffer.concat(parts);
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'big', ContentType: 'application/x-big', Metadata: { m: 'v' } }));
+    expect(UploadId).toBeString();
+    const done: CompletedPart[] = [];
+    for (const [i, body] of parts.entries()) {
+      const r = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'big', UploadId, PartNumber: i + 1, Body: body }));
+      expect(r.ETag).toBe(`"${md5(body)}"`);
+      done.push({ PartNumber: i + 1, ETag: r.ETag, ChecksumCRC32: r.ChecksumCRC32 });
+    }
+    const listed = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'big', UploadId, MaxParts: 3 }));
+    expect(listed.Parts?.map((p) => [p.PartNumber, p.Size])).toEqual([[1, 5 * MiB], [2, 5 * MiB], [3, 5 * MiB]]);
+    expect(listed.IsTruncated).toBe(true);
+    const rest = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'big', UploadId, PartNumberMarker: listed.NextPartNumberMarker }));
+    expect(rest.Parts?.map((p) => p.PartNumber)).toEqual([4]);
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    expect(uploads.Uploads?.map((u) => [u.Key, u.UploadId])).toEqual([['big', UploadId]]);
+
+    const completed = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'big', UploadId, MultipartUpload: { Parts: done } }));
+    const partMd5s = Buffer.concat(parts.map((p) => Buffer.from(md5(p), 'hex')));
+    expect(completed.ETag).toBe(`"${md5(partMd5s)}-4"`);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
+    expect(head).toMatchObject({ ContentLength: 20 * MiB, ContentType: 'application/x-big', Metadata: { m: 'v' } });
+    expect(md5(await bytesOf('big'))).toBe(md5(whole));
+    const range = await bytesOf('big', { Range: `bytes=${5 * MiB - 10}-${5 * MiB + 9}` });
+    expect(Buffer.from(range).equals(whole.subarray(5 * MiB - 10, 5 * MiB + 10))).toBe(true);
+    const third = await bytesOf('big', { PartNumber: 3 });
+    expect(md5(third)).toBe(md5(parts[2] ?? new Uint8Array()));
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([]);
+  });
+
+  test('UploadPartCopy with ranges assembles a new object', async () => {
+    const src = pattern(6 * MiB, 9);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'copy-src', Body: src }));
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'copy-dst' }));
+    const first = await s3.send(new UploadPartCopyCommand({ Bucket: bucket, Key: 'copy-dst', UploadId, PartNumber: 1, CopySource: `${bucket}/copy-src`, CopySourceRange: `bytes=0-${5 * MiB - 1}` }));
+    const second = await s3.send(new UploadPartCopyCommand({ Bucket: bucket, Key: 'copy-dst', UploadId, PartNumber: 2, CopySource: `${bucket}/copy-src`, CopySourceRange: `bytes=${5 * MiB}-${6 * MiB - 1}` }));
+    expect(first.CopyPartResult?.ETag).toBe(`"${md5(src.subarray(0, 5 * MiB))}"`);
+    expect(await errorName(s3.send(new UploadPartCopyCommand({ Bucket: bucket, Key: 'copy-dst', UploadId, PartNumber: 3, CopySource: `${bucket}/copy-src`, CopySourceRange: `bytes=0-${6 * MiB}` })))).toBe('InvalidArgument');
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'copy-dst', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: first.CopyPartResult?.ETag }, { PartNumber: 2, ETag: second.CopyPartResult?.ETag }] } }));
+    expect(md5(await bytesOf('copy-dst'))).toBe(md5(src));
+  });
+
+  test('InvalidPart, InvalidPartOrder, EntityTooSmall; nothing is stored', async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'bad' }));
+    const small1 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'bad', UploadId, PartNumber: 1, Body: pattern(1024, 1) }));
+    const small2 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'bad', UploadId, PartNumber: 2, Body: pattern(1024, 2) }));
+    const complete = (parts: CompletedPart[]): Promise<unknown> => s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'bad', UploadId, MultipartUpload: { Parts: parts } }));
+    expect(await errorName(complete([{ PartNumber: 1, ETag: '"0123456789abcdef0123456789abcdef"' }]))).toBe('InvalidPart');
+    expect(await errorName(complete([{ PartNumber: 3, ETag: small1.ETag }]))).toBe('InvalidPart');
+    expect(await errorName(complete([{ PartNumber: 2, ETag: small2.ETag }, { PartNumber: 1, ETag: small1.ETag }]))).toBe('InvalidPartOrder');
+    expect(await errorName(complete([{ PartNumber: 1, ETag: small1.ETag }, { PartNumber: 2, ETag: small2.ETag }]))).toBe('EntityTooSmall');
+    expect(await errorName(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'bad' })))).toBe('NotFound');
+    // A single small part is a valid (last) part.
+    await complete([{ PartNumber: 1, ETag: small1.ETag }]);
+    expect(md5(await bytesOf('bad'))).toBe(md5(pattern(1024, 1)));
+  });
+
+  test('abort, unknown uploads and part number limits', async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'aborted' }));
+    await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'aborted', UploadId, PartNumber: 1, Body: 'x' }));
+    expect(await errorName(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'aborted', UploadId, PartNumber: 10001, Body: 'x' })))).toBe('InvalidArgument');
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'aborted', UploadId }));
+    expect(await errorName(s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'aborted', UploadId })))).toBe('NoSuchUpload');
+    expect(await errorName(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'aborted', UploadId, PartNumber: 2, Body: 'x' })))).toBe('NoSuchUpload');
+    expect(await errorName(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'aborted', UploadId: 'no-such-upload', PartNumber: 1, Body: 'x' })))).toBe('NoSuchUpload');
+  });
+});
