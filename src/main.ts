@@ -7,6 +7,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { createOpsLayer } from './admin/mount.ts';
 import { createObservability } from './observe/observability.ts';
+import { auditReportHelp, runAuditReport } from './observe/auditReport.ts';
 import { createCredentialStore, ensureRootCredentials, loadCredentialsFile } from './s3/credentials.ts';
 import { createS3App, reservedPrefixes } from './s3/app.ts';
 import { plainCodec } from './s3/codec.ts';
@@ -89,7 +90,8 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
   // Encryption: the KMS and an encrypting codec replace `kms: undefined` and `plainCodec` here.
   const ops = await createOpsLayer({ config, version, store, kms: undefined, credentials, clock, logger, isShuttingDown: () => shuttingDown, observability, random });
   const app = createS3App({
-    store, credentials, clock, random, logger,
+    // Bucket metadata through the config cache; setting writes invalidate it (ops layer).
+    store: ops.s3Store, credentials, clock, random, logger,
     region: config.region,
     domain: config.domain,
     keyCache: new SigningKeyCache(64),
@@ -140,6 +142,16 @@ See the README for every variable.`;
 
 export const verbs: Verb[] = [
   { words: ['server'], summary: 'run the S3 server (the default)', help: serverHelp, run: (_args, env) => runServer(env) },
+  // Operations verbs (src/observe): the audit compliance report reads CAIRN_AUDIT_DIR.
+  {
+    words: ['audit', 'report'],
+    summary: 'summarize the audit log (encryption, KMS keys, failed logins, admin changes)',
+    help: auditReportHelp,
+    run: async (args, env) => {
+      const config = configOrExit(env);
+      return config === undefined ? exitUsage : runAuditReport(['report', ...args], config, systemClock);
+    },
+  },
   {
     words: ['version'],
     summary: 'print the version',
