@@ -113,6 +113,20 @@ function encodeBench(kernel: GfKernel, inKernelMemory: boolean, seconds: number)
   return median(samples);
 }
 
+/** Bitrot checksum candidates over 256 KiB shard blocks (the 4+2 shard size). */
+function hashBench(fn: (data: Uint8Array) => unknown, seconds: number): number {
+  const shard = randomData(mib / 4);
+  const samples: number[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  while (performance.now() < deadline || samples.length < 5) {
+    const n = 40;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) fn(shard);
+    samples.push(mbps(n * shard.length, performance.now() - t0));
+  }
+  return median(samples);
+}
+
 const root = await mkdtemp(join(tmpdir(), 'cairn-bench-'));
 try {
   const wasm = await WasmKernel.create();
@@ -122,13 +136,18 @@ try {
     tsMBps: encodeBench(tsKernel, false, 1),
   };
   console.log(`RS 4+2 encode (median, one core): wasm in place ${rs.wasmInPlaceMBps} MB/s, wasm from JS heap ${rs.wasmCopyMBps} MB/s, TS reference ${rs.tsMBps} MB/s (x${(rs.wasmInPlaceMBps / rs.tsMBps).toFixed(1)})`);
+  const hash = {
+    xxHash3MBps: hashBench((d) => Bun.hash.xxHash3(d), 0.5),
+    crc32MBps: hashBench((d) => Bun.hash.crc32(d), 0.5),
+  };
+  console.log(`bitrot hash per 256 KiB shard: xxHash3 ${hash.xxHash3MBps} MB/s (used), CRC32 ${hash.crc32MBps} MB/s`);
   const big = await ioBench(root, 64 * mib, reps64, false);
   console.log(`64 MiB PUT ${big.putMBps} MB/s vs plain file ${big.basePutMBps} MB/s (ratio ${big.putRatio}); GET ${big.getMBps} MB/s vs plain file ${big.baseGetMBps} MB/s (ratio ${big.getRatio})`);
   const bigMd5 = await ioBench(root, 64 * mib, Math.max(3, reps64 >> 1), true);
   console.log(`64 MiB PUT with MD5 ETag ${bigMd5.putMBps} MB/s (ratio ${bigMd5.putRatio})`);
   const small = await ioBench(root, mib, reps1, false);
   console.log(`1 MiB PUT ${small.putMBps} MB/s vs plain file ${small.basePutMBps} MB/s (ratio ${small.putRatio}); GET ${small.getMBps} MB/s vs plain file ${small.baseGetMBps} MB/s (ratio ${small.getRatio})`);
-  console.log(JSON.stringify({ bench: 'storage', layout: '4+2', fsync: true, rs, put64: big, put64Md5: bigMd5, put1: small }));
+  console.log(JSON.stringify({ bench: 'storage', layout: '4+2', fsync: true, rs, hash, put64: big, put64Md5: bigMd5, put1: small }));
 } finally {
   await rm(root, { recursive: true, force: true });
 }
