@@ -41,7 +41,7 @@ export interface S3Limits {
 }
 
 export const defaultLimits: S3Limits = {
-  headerBytesMax: 16 * 1024,
+  headerBytesMax: 8 * 1024,
   xmlBodyBytesMax: 4 * 1024 * 1024,
   putBytesMax: 5 * 1024 ** 3,
   objectBytesMax: 5 * 1024 ** 4,
