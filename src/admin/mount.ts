@@ -4,6 +4,7 @@
 import type { Config } from '../config/config.ts';
 import type { Kms, KmsHealth } from '../kms/types.ts';
 import type { CredentialStore } from '../s3/credentials.ts';
+import { authRequestOf } from '../s3/sigv4/index.ts';
 import type { ObjectStore } from '../storage/types.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
@@ -72,6 +73,10 @@ export interface OpsLayer {
   close(): Promise<void>;
 }
 
+function isOpsPath(rawPath: string): boolean {
+  return rawPath.startsWith('/cairn/') || rawPath.startsWith('/minio/health/');
+}
+
 const encryptOperations = new Set(['PutObject', 'UploadPart', 'CopyObject', 'UploadPartCopy', 'PostObject']);
 const decryptOperations = new Set(['GetObject']);
 const kmsHealthCacheMs = 2000;
@@ -136,8 +141,11 @@ export async function createOpsLayer(o: OpsOptions): Promise<OpsLayer> {
   const metricsAuth = config.metrics.auth === 'bearer' && config.metrics.token !== undefined ? { mode: 'bearer' as const, token: config.metrics.token } : { mode: 'public' as const };
   const healthDeps = { storageInfo: () => o.store.info(), kmsHealth, isShuttingDown: o.isShuttingDown };
 
-  const handle = async (req: Request): Promise<Response | undefined> =>
-    (await handleHealth(req, healthDeps)) ?? (await handleMetrics(req, { registry: metrics.registry, auth: metricsAuth, logger })) ?? (await handleAdmin(req, adminDeps));
+  const handle = async (req: Request): Promise<Response | undefined> => {
+    // Cheap test first: every S3 request passes through here.
+    if (!isOpsPath(authRequestOf(req).rawPath)) return undefined;
+    return (await handleHealth(req, healthDeps)) ?? (await handleMetrics(req, { registry: metrics.registry, auth: metricsAuth, logger })) ?? (await handleAdmin(req, adminDeps));
+  };
 
   const onRequestDone = (e: S3RequestDone): void => {
     metrics.onRequestDone(e);
