@@ -32,7 +32,8 @@ describe('audit report', () => {
       { ...base, kind: 's3', operation: 'PutObject', key: 'a', sseMode: 'sse-kms', kmsKeyId: 'k1', timeMs: t0 - 1000 },
       { ...base, kind: 's3', operation: 'PutObject', key: 'b', sseMode: 'sse-s3', kmsKeyId: 'default', timeMs: t0 - 900 },
       { ...base, kind: 's3', operation: 'CompleteMultipartUpload', key: 'c', sseMode: 'sse-c', timeMs: t0 - 800 },
-      { ...base, kind: 's3', operation: 'PutObject', key: 'd', timeMs: t0 - 700 },
+      { ...base, kind: 's3', operation: 'PutObject', key: 'd', sseMode: 'none', timeMs: t0 - 700 },
+      { ...base, kind: 's3', operation: 'CompleteMultipartUpload', key: 'm', timeMs: t0 - 650 },
       { ...base, kind: 's3', operation: 'PutObject', key: 'e', sseMode: 'none', status: 500, timeMs: t0 - 600 },
       { ...base, kind: 's3', operation: 'GetObject', key: 'a', sseMode: 'sse-kms', kmsKeyId: 'k1', timeMs: t0 - 500 },
       { ...base, kind: 's3', operation: 'ListBuckets', status: 403, errorCode: 'SignatureDoesNotMatch', accessKey: 'intruder', timeMs: t0 - 400 },
@@ -43,8 +44,8 @@ describe('audit report', () => {
     ]);
     const s = await summarizeAudit(dir, t0 - 86_400_000, t0);
     expect(s.files).toBeGreaterThan(1);
-    expect(s.events).toBe(10);
-    expect(s.objectsWritten).toEqual({ total: 4, encrypted: 3, plain: 1, byMode: { none: 1, 'sse-s3': 1, 'sse-kms': 1, 'sse-c': 1 } });
+    expect(s.events).toBe(11);
+    expect(s.objectsWritten).toEqual({ total: 5, encrypted: 3, plain: 1, unknown: 1, byMode: { none: 1, 'sse-s3': 1, 'sse-kms': 1, 'sse-c': 1 } });
     expect(s.kmsKeysUsed).toEqual({ k1: 2, default: 1 });
     expect(s.failedAuthentications.total).toBe(2);
     expect(s.failedAuthentications.byAccessKey).toEqual({ intruder: 1, root: 1 });

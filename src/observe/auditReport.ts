@@ -33,7 +33,8 @@ export interface AuditSummary {
   files: number;
   events: number;
   unreadableLines: number;
-  objectsWritten: { total: number; encrypted: number; plain: number; byMode: Record<AuditSseMode, number> };
+  /** `unknown`: writes whose audit line names no SSE mode (neither encrypted nor plain can be claimed). */
+  objectsWritten: { total: number; encrypted: number; plain: number; unknown: number; byMode: Record<AuditSseMode, number> };
   kmsKeysUsed: Record<string, number>;
   failedAuthentications: { total: number; byCode: Record<string, number>; byAccessKey: Record<string, number> };
   adminChanges: { total: number; failed: number; listed: AdminChange[] };
@@ -76,7 +77,7 @@ function emptySummary(sinceMs: number, untilMs: number): AuditSummary {
     files: 0,
     events: 0,
     unreadableLines: 0,
-    objectsWritten: { total: 0, encrypted: 0, plain: 0, byMode: { none: 0, 'sse-s3': 0, 'sse-kms': 0, 'sse-c': 0 } },
+    objectsWritten: { total: 0, encrypted: 0, plain: 0, unknown: 0, byMode: { none: 0, 'sse-s3': 0, 'sse-kms': 0, 'sse-c': 0 } },
     kmsKeysUsed: {},
     failedAuthentications: { total: 0, byCode: {}, byAccessKey: {} },
     adminChanges: { total: 0, failed: 0, listed: [] },
@@ -96,11 +97,14 @@ function add(s: AuditSummary, e: AuditEvent): void {
   s.events += 1;
   const ok = e.status >= 200 && e.status < 300;
   if (e.kind === 's3' && ok && writeOperations.has(e.operation)) {
-    const mode = e.sseMode !== undefined && sseModes.includes(e.sseMode) ? e.sseMode : 'none';
     s.objectsWritten.total += 1;
-    s.objectsWritten.byMode[mode] += 1;
-    if (mode === 'none') s.objectsWritten.plain += 1;
-    else s.objectsWritten.encrypted += 1;
+    const mode = e.sseMode !== undefined && sseModes.includes(e.sseMode) ? e.sseMode : undefined;
+    if (mode === undefined) s.objectsWritten.unknown += 1;
+    else {
+      s.objectsWritten.byMode[mode] += 1;
+      if (mode === 'none') s.objectsWritten.plain += 1;
+      else s.objectsWritten.encrypted += 1;
+    }
   }
   if (e.kmsKeyId !== undefined && ok) bump(s.kmsKeysUsed, e.kmsKeyId);
   if ((e.errorCode !== undefined && authFailureCodes.has(e.errorCode)) || (e.status === 403 && e.errorCode === undefined)) {
@@ -167,6 +171,7 @@ export function formatSummary(s: AuditSummary): string {
     `Objects written: ${w.total}`,
     `  encrypted: ${w.encrypted} (${modes})`,
     `  plain: ${w.plain}`,
+    ...(w.unknown > 0 ? [`  mode not recorded: ${w.unknown}`] : []),
     'KMS keys used (successful operations):',
     counts(s.kmsKeysUsed),
     `Failed authentications: ${s.failedAuthentications.total}`,
