@@ -12,7 +12,7 @@ import { cryptoRandom, type Random } from '../util/random.ts';
 import type { AuditSink } from '../observe/audit.ts';
 import type { AuditSseMode } from '../observe/auditEvent.ts';
 import { BandwidthLimiter, bandwidthSettingName } from '../observe/bandwidth.ts';
-import { addKmsCollector, addStorageCollector, type CairnMetrics } from '../observe/cairnMetrics.ts';
+import { addKmsCollector, addProcessCollector, addStorageCollector, type CairnMetrics } from '../observe/cairnMetrics.ts';
 import { ConfigCache, withConfigCache } from '../observe/configCache.ts';
 import { handleHealth } from '../observe/health.ts';
 import { handleMetrics } from '../observe/metricsEndpoint.ts';
@@ -100,6 +100,7 @@ export async function createOpsLayer(o: OpsOptions): Promise<OpsLayer> {
   const random = o.random ?? cryptoRandom;
   const { metrics, audit } = o.observability;
   addStorageCollector(metrics, o.store);
+  addProcessCollector(metrics, clock.nowMs());
   const kmsHealth = o.kms === undefined ? undefined : cachedKmsHealth(o.kms, clock);
   if (kmsHealth !== undefined) addKmsCollector(metrics, kmsHealth);
 

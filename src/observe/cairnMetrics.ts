@@ -1,5 +1,6 @@
 // Every series Cairn exports, in one place, plus the scrape-time collectors that
 // pull drive and heal state from the store and KMS health from the KMS.
+import { readdir } from 'node:fs/promises';
 import type { ObjectStore } from '../storage/types.ts';
 import { Registry, type Counter, type Gauge, type Histogram } from './metrics.ts';
 
@@ -160,6 +161,29 @@ export function addKmsCollector(m: CairnMetrics, health: () => Promise<{ online:
       m.kmsUp.set({}, (await health()).online ? 1 : 0);
     } catch {
       m.kmsUp.set({}, 0);
+    }
+  });
+}
+
+/** The standard process series (as Prometheus client libraries name them), read at scrape time. */
+export function addProcessCollector(m: CairnMetrics, startMs: number): void {
+  const r = m.registry;
+  const start = r.gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch in seconds.');
+  const cpu = r.counter('process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.');
+  const rss = r.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.');
+  const heap = r.gauge('process_heap_bytes', 'JavaScript heap in use, in bytes.');
+  const fds = r.gauge('process_open_fds', 'Open file descriptors (Linux).');
+  start.set({}, startMs / 1000);
+  r.addCollector(async () => {
+    const usage = process.cpuUsage();
+    cpu.mirror({}, (usage.user + usage.system) / 1e6);
+    const mem = process.memoryUsage();
+    rss.set({}, mem.rss);
+    heap.set({}, mem.heapUsed);
+    try {
+      fds.set({}, (await readdir('/proc/self/fd')).length);
+    } catch {
+      // Not Linux: the gauge stays at its last value (0).
     }
   });
 }

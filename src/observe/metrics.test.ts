@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { spawnSync } from 'node:child_process';
 import { Registry, escapeLabelValue, formatValue, overflowLabelValue } from './metrics.ts';
-import { addKmsCollector, addStorageCollector, createCairnMetrics } from './cairnMetrics.ts';
+import { addKmsCollector, addProcessCollector, addStorageCollector, createCairnMetrics } from './cairnMetrics.ts';
 import type { HealCounters, StorageInfo } from '../storage/types.ts';
 
 function promtoolCheck(text: string): { status: number | null; output: string } {
@@ -82,6 +82,7 @@ describe('cairn series', () => {
     const m = createCairnMetrics('0.1.0');
     addStorageCollector(m, { info: async () => storageInfo, healCounters: () => heal });
     addKmsCollector(m, async () => ({ online: true }));
+    addProcessCollector(m, 1_764_000_000_000);
     m.onRequestDone({ operation: 'PutObject', status: 200, bytesIn: 100, bytesOut: 0, durationMs: 12 });
     m.onRequestDone({ operation: 'GetObject', status: 404, bytesIn: 0, bytesOut: 300, durationMs: 3 });
     m.kmsSink.record({ operation: 'generateDataKey', backend: 'local', durationMs: 0.4 });
@@ -99,6 +100,8 @@ describe('cairn series', () => {
     expect(text).toContain('cairn_kms_errors_total{operation="decrypt",backend="vault",code="Unavailable"} 1\n');
     expect(text).toContain('cairn_s3_requests_total{operation="GetObject",status="404"} 1\n');
     expect(text).toContain('cairn_kms_up 1\n');
+    expect(text).toContain('process_start_time_seconds 1764000000\n');
+    expect(text).toMatch(/process_resident_memory_bytes [1-9]\d*\n/);
   });
 
   test('promtool rejects broken output (the check can fail)', () => {
