@@ -101,7 +101,7 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
     onRequestDone: (e) => ops.onRequestDone(e),
   });
   for (const prefix of reservedPrefixes) app.mount({ prefix, handle: (req) => ops.handle(req) });
-  const http = startHttpServer({ host: config.address.host, port: config.address.port, tls: config.tls, fetch: ops.wrap(app.handle), logger });
+  const http = await startHttpServer({ host: config.address.host, port: config.address.port, tls: config.tls, fetch: ops.wrap(app.handle), logger });
   printBanner(http.url, config, root, credentialsDir);
 
   await new Promise<void>((resolve) => {

@@ -3,7 +3,8 @@
 // body on HEAD). A handler bug becomes InternalError and a warn log line, never a crash.
 import { Elysia } from 'elysia';
 import { isS3Error, S3Error } from './errors.ts';
-import { authenticate, authRequestOf, type AuthRequest } from './sigv4/index.ts';
+import { authenticate, type AuthRequest } from './sigv4/index.ts';
+import { rawRequestOf, rawTargetHeader } from './raw-target.ts';
 import type { BucketContext, ObjectContext, RequestContext, RequestDoneEvent, S3Deps } from './context.ts';
 import { toBucketName, toObjectKey } from './names.ts';
 import { defaultHandlers } from './operations/index.ts';
@@ -41,7 +42,7 @@ export type ElysiaApp = ReturnType<typeof buildElysia>;
 
 function headerBytes(headers: Headers): number {
   let n = 0;
-  for (const [k, v] of headers) n += k.length + v.length + 4;
+  for (const [k, v] of headers) if (k !== rawTargetHeader) n += k.length + v.length + 4;
   return n;
 }
 
@@ -86,7 +87,7 @@ export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandle
     let error: ErrorDescription | undefined;
     let resource = '/';
     try {
-      const raw = authRequestOf(req);
+      const raw = rawRequestOf(req);
       resource = safeDecode(raw.rawPath);
       if (headerBytes(req.headers) > deps.limits.headerBytesMax) throw new S3Error('RequestHeaderSectionTooLarge', undefined, { MaxSizeAllowed: String(deps.limits.headerBytesMax) });
       if (isReserved(raw.rawPath) && !isVirtualHost(req, deps.domain)) {

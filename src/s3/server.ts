@@ -1,9 +1,17 @@
-// Bun.serve around the Elysia app: raw streamed bodies of any S3 size, optional TLS,
-// and a graceful stop that lets in-flight requests finish within a grace period.
+// HTTP transport: node:http (Bun's native implementation) in front of the Elysia app.
+// Why not Bun.serve's fetch handler: it drops a handler's Content-Length on streamed
+// bodies (S3 clients need it on every GET) and resolves `.`/`..` in request paths
+// (valid S3 keys, and part of what clients sign). node:http gives the raw request
+// target and honours Content-Length; the adapter turns it into a Fetch Request
+// whose body streams with backpressure, and streams the Response back the same way.
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from '../util/log.ts';
 import { buildElysia } from './app.ts';
-import { defaultLimits } from './context.ts';
+import { rawTargetHeader } from './raw-target.ts';
 
 export interface HttpServerOptions {
   host: string;
@@ -11,6 +19,8 @@ export interface HttpServerOptions {
   tls: { certFile: string; keyFile: string } | undefined;
   fetch: (req: Request) => Promise<Response> | Response;
   logger: Logger;
+  /** Request header section limit enforced by the HTTP parser (the S3 limit is checked in the app). */
+  headerBytesMax?: number;
 }
 
 export interface HttpServer {
@@ -21,39 +31,118 @@ export interface HttpServer {
   stop(graceMs: number): Promise<{ drained: boolean }>;
 }
 
-/** Bun closes a connection idle this long (its maximum); long transfers keep it busy. */
-const idleTimeoutSec = 255;
+/** Request bodies are read in pieces of about this size before backpressure pauses the socket. */
+const bodyHighWaterBytes = 1024 * 1024;
 
-export function startHttpServer(o: HttpServerOptions): HttpServer {
-  const app = buildElysia(o.fetch);
-  const server = Bun.serve({
-    hostname: o.host,
-    port: o.port,
-    // S3 bodies are streamed; the per-operation limits (5 GiB per PUT/part) apply in the handlers.
-    maxRequestBodySize: defaultLimits.putBytesMax + 64 * 1024 * 1024,
-    idleTimeout: idleTimeoutSec,
-    development: false,
-    ...(o.tls === undefined ? {} : { tls: { cert: readFileSync(o.tls.certFile, 'utf8'), key: readFileSync(o.tls.keyFile, 'utf8') } }),
-    fetch: (req) => app.handle(req),
-    error(e) {
-      o.logger.warn('unhandled server error', { error: String(e) });
-      return new Response(null, { status: 500 });
+function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on('data', (piece: Buffer) => {
+        controller.enqueue(new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.on('end', () => controller.close());
+      req.on('error', (e) => controller.error(e));
+      req.on('aborted', () => controller.error(new Error('request aborted')));
     },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      req.resume(); // discard the rest so the connection can be reused
+    },
+  }, new ByteLengthQueuingStrategy({ highWaterMark: bodyHighWaterBytes }));
+}
+
+function toRequest(req: IncomingMessage, scheme: 'http' | 'https'): Request {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] ?? '';
+    if (name.toLowerCase() !== rawTargetHeader) headers.append(name, req.rawHeaders[i + 1] ?? '');
+  }
+  const target = req.url ?? '/';
+  headers.set(rawTargetHeader, target);
+  const host = headers.get('host') ?? 'localhost';
+  const method = req.method ?? 'GET';
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  return new Request(`${scheme}://${host}${target.startsWith('/') ? target : `/${target}`}`, {
+    method,
+    headers,
+    ...(hasBody ? { body: requestBody(req), duplex: 'half' } : {}),
   });
-  const port = server.port ?? o.port;
-  const shownHost = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;
-  return {
-    url: `${o.tls === undefined ? 'http' : 'https'}://${shownHost}:${port}`,
-    port,
-    async stop(graceMs) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const drained = await Promise.race([
-        server.stop(false).then(() => true),
-        new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), graceMs); }),
-      ]);
-      clearTimeout(timer);
-      if (!drained) await server.stop(true);
-      return { drained };
-    },
+}
+
+async function writeResponse(res: ServerResponse, response: Response, isHead: boolean): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => { headers[name] = value; });
+  res.writeHead(response.status, headers);
+  const body = response.body;
+  if (body === null || isHead) {
+    await body?.cancel().catch(() => undefined);
+    res.end();
+    return;
+  }
+  const reader = body.getReader();
+  let closed = false;
+  res.once('close', () => {
+    closed = true;
+    void reader.cancel().catch(() => undefined);
+  });
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done || closed) break;
+      if (!res.write(next.value)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    }
+    res.end();
+  } catch {
+    // The body failed mid-stream (e.g. unreadable shards): the status is already sent,
+    // so the only honest signal left is a cut connection.
+    res.destroy();
+  }
+}
+
+export function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
+  const app = buildElysia(o.fetch);
+  const scheme = o.tls === undefined ? 'http' : 'https';
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    void (async () => {
+      let response: Response;
+      try {
+        response = await app.handle(toRequest(req, scheme));
+      } catch (e) {
+        o.logger.warn('request failed outside the S3 app', { error: String(e) });
+        response = new Response(null, { status: 500 });
+      }
+      await writeResponse(res, response, req.method === 'HEAD');
+    })().catch((e: unknown) => {
+      o.logger.warn('response write failed', { error: String(e) });
+      res.destroy();
+    });
   };
+  const options = { maxHeaderSize: o.headerBytesMax ?? 64 * 1024, keepAliveTimeout: 65_000, requestTimeout: 0 };
+  const server = o.tls === undefined
+    ? http.createServer(options, onRequest)
+    : https.createServer({ ...options, cert: readFileSync(o.tls.certFile, 'utf8'), key: readFileSync(o.tls.keyFile, 'utf8') }, onRequest);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      const port = (server.address() as AddressInfo).port;
+      const shownHost = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;
+      resolve({
+        url: `${scheme}://${shownHost}:${port}`,
+        port,
+        async stop(graceMs) {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const closed = new Promise<boolean>((done) => server.close(() => done(true)));
+          server.closeIdleConnections();
+          const drained = await Promise.race([closed, new Promise<boolean>((done) => { timer = setTimeout(() => done(false), graceMs); })]);
+          clearTimeout(timer);
+          if (!drained) server.closeAllConnections();
+          return { drained };
+        },
+      });
+    });
+  });
 }
