@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test';
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { b, bodyOf, k, openTestStore, plain, randomBytes, readAll, sha, tempDrives, type TempDrives } from './test-helpers.ts';
 import type { ObjectStore } from './types.ts';
@@ -171,8 +171,9 @@ describe('small (inline) objects and the scanner', () => {
     await store.makeBucket(b('bkt'));
     for (let i = 0; i < 5; i++) await store.put(b('bkt'), k(`dir/s${i}`), bodyOf(randomBytes(200_000, i)), plain);
     const victim = join(t.paths[1]!, 'buckets', 'bkt', 'objects', '_dir', '_s3');
-    await rm(victim, { recursive: true });
-    for (let i = 0; i < 200 && !(await Bun.file(join(victim, 'meta')).exists()); i++) await Bun.sleep(25);
+    // One atomic rename, so the running scanner never sees a half-removed directory.
+    await rename(victim, join(t.root, 'moved-away'));
+    for (let i = 0; i < 200 && !((await Bun.file(join(victim, 'meta')).exists()) && store.healCounters().scannedObjects >= 5); i++) await Bun.sleep(25);
     expect(await Bun.file(join(victim, 'meta')).exists()).toBe(true);
     expect(store.healCounters().scannedObjects).toBeGreaterThanOrEqual(5);
     expect(store.healCounters().healedObjects).toBeGreaterThanOrEqual(1);

@@ -95,13 +95,14 @@ async function rebuildPart(ctx: StoreContext, sources: OpenSource[], targets: re
 }
 
 /** Heals one object; the caller holds the key lock. */
-export async function healObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey, opts: HealOptions): Promise<{ healedShards: number }> {
+/** healedShards: shard streams rebuilt; metaWrites: metadata copies (re)written. */
+export async function healObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey, opts: HealOptions): Promise<{ healedShards: number; metaWrites: number }> {
   const objRel = objectRel(bucket, key);
   const { answers, result } = await readObjectQuorum(ctx, objRel);
   if (result.kind === 'lost') throw new StorageError('QuorumLost', 'heal: not enough drives');
   if (result.kind === 'absent') {
     await removeLeftovers(ctx, objRel, answers);
-    return { healedShards: 0 };
+    return { healedShards: 0, metaWrites: 0 };
   }
   const { meta, holders } = result.value;
   assertSameLayout(ctx, meta);
@@ -119,8 +120,9 @@ export async function healObject(ctx: StoreContext, bucket: BucketName, key: Obj
   await Promise.all(ctx.drives.map((d, i) => (lacking[i] ? d.confirmAlive() : Promise.resolve(true))));
   const needData = ctx.drives.map((d, i) => d.online && partGood.some((good) => !good[i]));
   const needMeta = ctx.drives.map((d, i) => d.online && (needData[i] || !holders.includes(i) || (answers[i] as StoredMeta).metaId !== meta.metaId));
-  if (!needMeta.some(Boolean)) return { healedShards: 0 };
+  if (!needMeta.some(Boolean)) return { healedShards: 0, metaWrites: 0 };
   let healedShards = 0;
+  let metaWrites = 0;
   const tmpByDrive = new Map<number, { partNumber: number; tmp: string }[]>();
   for (let pi = 0; pi < meta.parts.length; pi++) {
     const p = meta.parts[pi]!;
@@ -160,13 +162,14 @@ export async function healObject(ctx: StoreContext, bucket: BucketName, key: Obj
         healedShards++;
       }
       await d.writeAtomic(`${objRel}/${objectMetaName}`, encodeMeta({ ...meta, shardIndex: i, inlineData }));
+      metaWrites++;
       await removeStaleData(d, objRel, meta.dataId);
     } catch (err) {
       d.noteError(err);
       ctx.counters.failures++;
     }
   }));
-  return { healedShards };
+  return { healedShards, metaWrites };
 }
 
 /** No version has quorum: copies left by a put that crashed before quorum are garbage. */

@@ -71,9 +71,9 @@ export class Maintenance {
   async healOne(bucket: BucketName, key: ObjectKey, deep: boolean): Promise<{ healedShards: number }> {
     try {
       const r = await this.ctx.keyLocks.run(`${bucket}/${key}`, () => healObject(this.ctx, bucket, key, { deep }));
-      if (r.healedShards > 0) this.ctx.counters.healedObjects++;
+      if (r.healedShards > 0 || r.metaWrites > 0) this.ctx.counters.healedObjects++;
       this.ctx.counters.healedShards += r.healedShards;
-      return r;
+      return { healedShards: r.healedShards };
     } catch (err) {
       this.ctx.counters.failures++;
       throw err;
