@@ -2,6 +2,7 @@
 // under the key lock, check the precondition, then on every participating drive
 // move (or link) the data files into the object directory and atomically
 // replace its metadata file. The write succeeds once a write quorum committed.
+import { objectLockName } from './locks.ts';
 import { assert } from '../util/assert.ts';
 import { quorumLost, readObjectQuorum, type StoreContext } from './context.ts';
 import { toStorageError, type Drive } from './drive.ts';
@@ -60,7 +61,7 @@ async function rollBack(ctx: StoreContext, plan: CommitPlan, committed: readonly
 }
 
 export async function commitObject(ctx: StoreContext, plan: CommitPlan): Promise<ObjectInfo> {
-  return ctx.keyLocks.run(`${plan.bucket}/${plan.key}`, async () => {
+  return ctx.keyLocks.run(objectLockName(plan.bucket, plan.key), async () => {
     const current = await currentInfo(ctx, plan.bucket, plan.key, plan.objRel);
     plan.precondition?.(current.info);
     const results = await Promise.all(ctx.drives.map(async (d, i) => {

@@ -17,3 +17,8 @@ export class KeyedMutex {
     }
   }
 }
+
+// Lock names carry a kind prefix; ':' never occurs in bucket names, so kinds cannot collide.
+export const objectLockName = (bucket: string, key: string): string => `o:${bucket}/${key}`;
+export const uploadLockName = (uploadId: string, partNumber?: number): string => (partNumber === undefined ? `u:${uploadId}` : `u:${uploadId}:${partNumber}`);
+export const systemLockName = (name: string): string => `s:${name}`;

@@ -1,6 +1,7 @@
 // Background upkeep: the heal queue (objects a read found damaged), the bounded-rate
 // scanner (every object, stale multipart uploads) and the drive monitor (offline
 // drives coming back, replaced empty drives getting formatted and refilled).
+import { objectLockName } from './locks.ts';
 import { listBuckets } from './buckets.ts';
 import type { StoreContext } from './context.ts';
 import { healObject } from './heal.ts';
@@ -70,7 +71,7 @@ export class Maintenance {
 
   async healOne(bucket: BucketName, key: ObjectKey, deep: boolean): Promise<{ healedShards: number }> {
     try {
-      const r = await this.ctx.keyLocks.run(`${bucket}/${key}`, () => healObject(this.ctx, bucket, key, { deep }));
+      const r = await this.ctx.keyLocks.run(objectLockName(bucket, key), () => healObject(this.ctx, bucket, key, { deep }));
       if (r.healedShards > 0 || r.metaWrites > 0) this.ctx.counters.healedObjects++;
       this.ctx.counters.healedShards += r.healedShards;
       return { healedShards: r.healedShards };

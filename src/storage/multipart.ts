@@ -2,6 +2,7 @@
 // every drive. Parts are erasure-coded as they arrive; complete hard-links the
 // part files into the object directory, so nothing is copied and a crash before
 // the commit leaves the upload intact.
+import { uploadLockName } from './locks.ts';
 import { requireBucket } from './buckets.ts';
 import { commitObject, type DriveCommit } from './commit.ts';
 import { listingDrives, newId, onAllDrives, quorumLost, type StoreContext } from './context.ts';
@@ -83,7 +84,7 @@ export async function putPart(ctx: StoreContext, bucket: BucketName, key: Object
     const extra: BeforeCommitResult = opts.beforeCommit ? await opts.beforeCommit(encoded.sizeBytes, encoded.md5Hex) : {};
     const internal = extra.internal ?? opts.internal;
     const doc: PartDoc = { partNumber, size: encoded.sizeBytes, etag: extra.etag ?? encoded.md5Hex ?? newId(ctx.random), internal, dataId: newId(ctx.random) };
-    await ctx.keyLocks.run(`upload/${uploadId}/${partNumber}`, async () => {
+    await ctx.keyLocks.run(uploadLockName(uploadId, partNumber), async () => {
       const { doc: previous, seq } = await readPartVersion(ctx, dir, partNumber);
       const results = await Promise.all(ctx.drives.map(async (d, i) => {
         const tmp = encoded.tmpRels[i];
@@ -166,7 +167,7 @@ async function removeUpload(ctx: StoreContext, bucket: string, uploadId: string)
 
 export async function abortUpload(ctx: StoreContext, bucket: BucketName, key: ObjectKey, uploadId: UploadId): Promise<void> {
   await getUpload(ctx, bucket, key, uploadId);
-  await ctx.keyLocks.run(`upload/${uploadId}`, () => removeUpload(ctx, bucket, uploadId));
+  await ctx.keyLocks.run(uploadLockName(uploadId), () => removeUpload(ctx, bucket, uploadId));
 }
 
 /** S3's multipart ETag: MD5 over the parts' binary MD5s, then "-<count>". */
@@ -182,7 +183,7 @@ export async function completeUpload(
   ctx: StoreContext, bucket: BucketName, key: ObjectKey, uploadId: UploadId, wanted: CompletePart[],
   opts: { precondition?: (current: ObjectInfo | null) => void; beforeCommit?: (parts: PartInfo[], etag: string) => Promise<BeforeCommitResult> | BeforeCommitResult },
 ): Promise<ObjectInfo> {
-  return ctx.keyLocks.run(`upload/${uploadId}`, async () => {
+  return ctx.keyLocks.run(uploadLockName(uploadId), async () => {
     const upload = await getUpload(ctx, bucket, key, uploadId);
     const dir = uploadDir(bucket, uploadId);
     if (wanted.length === 0 || wanted.length > partNumberMax) throw new StorageError('InvalidPart', 'part list empty or too long');
@@ -231,7 +232,7 @@ export async function removeStaleUploads(ctx: StoreContext, bucket: string, cuto
   for (const id of ids) {
     const u = await readUpload(ctx, bucket, id).catch(() => undefined);
     if (u === undefined || (u !== null && u.initiatedMs >= cutoffMs)) continue;
-    await ctx.keyLocks.run(`upload/${id}`, () => removeUpload(ctx, bucket, id)).then(() => removed++, () => undefined);
+    await ctx.keyLocks.run(uploadLockName(id), () => removeUpload(ctx, bucket, id)).then(() => removed++, () => undefined);
   }
   return removed;
 }

@@ -1,4 +1,5 @@
 // Object operations: put, get (with ranges), head, delete, metadata rewrite.
+import { objectLockName } from './locks.ts';
 import { assert } from '../util/assert.ts';
 import { requireBucket } from './buckets.ts';
 import { commitObject, currentInfo, deleteOnDrive, type DriveCommit } from './commit.ts';
@@ -171,7 +172,7 @@ export async function getObject(ctx: StoreContext, bucket: BucketName, key: Obje
 
 export async function deleteObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey): Promise<void> {
   const objRel = objectRel(bucket, key);
-  await ctx.keyLocks.run(`${bucket}/${key}`, async () => {
+  await ctx.keyLocks.run(objectLockName(bucket, key), async () => {
     const current = await currentInfo(ctx, bucket, key, objRel);
     if (current.info === null) {
       await requireBucket(ctx, bucket);
@@ -188,7 +189,7 @@ export async function deleteObject(ctx: StoreContext, bucket: BucketName, key: O
 type MetaMutation = { userMeta: Record<string, string>; internal: Record<string, string>; parts?: PartInfo[] };
 
 export async function updateObjectMeta(ctx: StoreContext, bucket: BucketName, key: ObjectKey, mutate: (info: ObjectInfo) => MetaMutation): Promise<ObjectInfo> {
-  return ctx.keyLocks.run(`${bucket}/${key}`, async () => {
+  return ctx.keyLocks.run(objectLockName(bucket, key), async () => {
     const found = await findObject(ctx, bucket, key);
     const change = mutate(toObjectInfo(bucket, key, found.meta));
     checkUserMetaSize(change.userMeta, change.internal);

@@ -1,5 +1,6 @@
 // System documents (keystore, generated credentials, job checkpoints): whole
 // copies on every drive, newest valid copy wins, writes need the write quorum.
+import { systemLockName } from './locks.ts';
 import { quorumLost, type StoreContext } from './context.ts';
 import { systemDocRel } from './paths.ts';
 import { readDoc, writeDoc } from './replicated.ts';
@@ -11,7 +12,7 @@ export async function readSystem(ctx: StoreContext, name: string): Promise<Uint8
 }
 
 export async function writeSystem(ctx: StoreContext, name: string, data: Uint8Array): Promise<void> {
-  await ctx.bucketLocks.run(`system/${name}`, async () => {
+  await ctx.bucketLocks.run(systemLockName(name), async () => {
     const r = await readDoc(ctx, systemDocRel(name));
     await writeDoc(ctx, systemDocRel(name), r.seq + 1, data);
   });
