@@ -7,6 +7,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { createOpsLayer } from './admin/mount.ts';
 import { createObservability } from './observe/observability.ts';
+import { buildKms, keystoreSystemName } from './kms/factory.ts';
 import { auditReportHelp, runAuditReport } from './observe/auditReport.ts';
 import { createCredentialStore, ensureRootCredentials, loadCredentialsFile } from './s3/credentials.ts';
 import { createS3App, reservedPrefixes } from './s3/app.ts';
@@ -87,8 +88,18 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
   const credentials = createCredentialStore(root, extraUsers);
 
   let shuttingDown = false;
-  // Encryption: the KMS and an encrypting codec replace `kms: undefined` and `plainCodec` here.
-  const ops = await createOpsLayer({ config, version, store, kms: undefined, credentials, clock, logger, isShuttingDown: () => shuttingDown, observability, random });
+  // The KMS reports into the observability sink (MeteredKms inside buildKms). Vault is only
+  // reached on first use, so an unreachable Vault does not stop start-up: readiness reports it.
+  const built = await buildKms(config.kms, {
+    keystoreStore: { read: () => store.readSystem(keystoreSystemName), write: (b) => store.writeSystem(keystoreSystemName, b) },
+    generatedKeyDir: join(config.drives[0] ?? '.', '.cairn.kms'),
+    sink: observability.kmsSink,
+    random,
+    clock,
+    logger,
+  });
+  if (built.warning !== undefined) process.stderr.write(`\n${built.warning}\n\n`);
+  const ops = await createOpsLayer({ config, version, store, kms: built.kms, credentials, clock, logger, isShuttingDown: () => shuttingDown, observability, random });
   const app = createS3App({
     // Bucket metadata through the config cache; setting writes invalidate it (ops layer).
     store: ops.s3Store, credentials, clock, random, logger,
