@@ -1,6 +1,5 @@
 // The admin API handlers: JSON in, JSON out. Routing, auth, rate limits and
 // audit happen in router.ts; each handler only does its one job.
-import { readRewrapProgress } from '../kms/rewrap-job.ts';
 import { validateKeyId } from '../kms/key-id.ts';
 import { KmsError } from '../kms/types.ts';
 import type { BucketName, ObjectKey } from '../storage/types.ts';
@@ -144,10 +143,5 @@ export const healStart: AdminHandler = async (call, deps) => {
 };
 
 export const healStatus: AdminHandler = async (_call, deps) => json(200, { ...deps.heal.status(), counters: deps.store.healCounters() });
-
-export const rewrapStatus: AdminHandler = async (_call, deps) => {
-  const progress = await readRewrapProgress({ read: () => deps.store.readSystem(deps.rewrapCheckpointName), write: async () => {} });
-  return json(200, { progress });
-};
 
 export const transfersList: AdminHandler = async (_call, deps) => json(200, { transfers: deps.transfers.list(), count: deps.transfers.size() });

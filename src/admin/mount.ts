@@ -20,6 +20,7 @@ import type { Observability } from '../observe/observability.ts';
 import { RateLimiter } from '../observe/rateLimit.ts';
 import { TransferRegistry } from '../observe/transfers.ts';
 import { HealRunner } from './healRunner.ts';
+import { RewrapRunner, rewrapCheckpointDefault } from './rewrap.ts';
 import { handleAdmin } from './router.ts';
 import type { AdminDeps } from './types.ts';
 import { wrapTransfer } from './traffic.ts';
@@ -135,7 +136,8 @@ export async function createOpsLayer(o: OpsOptions): Promise<OpsLayer> {
     metrics,
     transfers,
     heal: new HealRunner(o.store, clock, logger),
-    rewrapCheckpointName: o.rewrapCheckpointName ?? 'kms/rewrap-checkpoint',
+    rewrapCheckpointName: o.rewrapCheckpointName ?? rewrapCheckpointDefault,
+    rewrap: o.kms === undefined ? undefined : new RewrapRunner({ store: o.store, kms: o.kms, clock, logger, checkpointName: o.rewrapCheckpointName ?? rewrapCheckpointDefault }),
     newRequestId: requestIdFrom(random),
     logger,
   };

@@ -4,6 +4,7 @@
 import { authenticate, authRequestOf } from '../s3/sigv4/index.ts';
 import { sha256Hex } from '../s3/sigv4/crypto.ts';
 import * as h from './handlers.ts';
+import { rewrapStart, rewrapStatus } from './rewrap.ts';
 import { AdminError, errorResponse, readBody, toAdminError } from './http.ts';
 import { toBucketName } from './names.ts';
 import { adminPrefix, type AdminCall, type AdminDeps, type AdminHandler } from './types.ts';
@@ -22,6 +23,7 @@ export type AdminOperation =
   | 'bucket.bandwidth.delete'
   | 'heal.start'
   | 'heal.status'
+  | 'rewrap.start'
   | 'rewrap.status'
   | 'transfers.list';
 
@@ -49,7 +51,8 @@ export const adminRoutes: Record<AdminOperation, Route> = {
   'bucket.bandwidth.delete': { method: 'DELETE', path: ['bucket', ':bucket', 'bandwidth'], change: true, handler: h.bucketBandwidthDelete },
   'heal.start': { method: 'POST', path: ['heal'], change: true, handler: h.healStart },
   'heal.status': { method: 'GET', path: ['heal'], change: false, handler: h.healStatus },
-  'rewrap.status': { method: 'GET', path: ['rewrap'], change: false, handler: h.rewrapStatus },
+  'rewrap.start': { method: 'POST', path: ['rewrap'], change: true, handler: rewrapStart },
+  'rewrap.status': { method: 'GET', path: ['rewrap'], change: false, handler: rewrapStatus },
   'transfers.list': { method: 'GET', path: ['transfers'], change: false, handler: h.transfersList },
 };
 

@@ -10,6 +10,7 @@ import type { ConfigCache } from '../observe/configCache.ts';
 import type { RateLimiter } from '../observe/rateLimit.ts';
 import type { TransferRegistry } from '../observe/transfers.ts';
 import type { HealRunner } from './healRunner.ts';
+import type { RewrapRunner } from './rewrap.ts';
 
 export const adminPrefix = '/cairn/admin/v1';
 
@@ -32,6 +33,8 @@ export interface AdminDeps {
   heal: HealRunner;
   /** System document the rewrap job checkpoints its progress to. */
   rewrapCheckpointName: string;
+  /** The background rewrap job; undefined without a KMS. */
+  rewrap?: RewrapRunner | undefined;
   newRequestId: () => string;
   logger: Logger;
 }
