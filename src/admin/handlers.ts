@@ -124,13 +124,19 @@ export const bucketBandwidthDelete: AdminHandler = async (call, deps) => {
   return json(204, null);
 };
 
-/** Body `{}` (or none) heals everything in the background; `{"bucket","key"}` heals one object now. */
+/** Body `{}` (or none) heals everything in the background, `{"bucket"}` one bucket; `{"bucket","key"}` heals one object now. */
 export const healStart: AdminHandler = async (call, deps) => {
   const body = call.body.byteLength === 0 ? {} : parseJson(call.body);
   if (typeof body !== 'object' || body === null) throw new AdminError(400, 'InvalidArgument', 'expected {} or {"bucket":..., "key":...}');
   const { bucket, key } = body as { bucket?: unknown; key?: unknown };
   if (bucket === undefined && key === undefined) {
     const started = deps.heal.start();
+    return json(202, { started, ...deps.heal.status() });
+  }
+  if (key === undefined && typeof bucket === 'string' && isBucketName(bucket)) {
+    call.audit.bucket = bucket;
+    // Validated just above: one bucket's objects are healed in the background.
+    const started = deps.heal.start(bucket as BucketName);
     return json(202, { started, ...deps.heal.status() });
   }
   if (typeof bucket !== 'string' || typeof key !== 'string' || !isBucketName(bucket) || key === '' || Buffer.byteLength(key) > 1024) {

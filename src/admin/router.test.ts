@@ -28,6 +28,7 @@ async function setup(over: { burst?: number; kms?: boolean } = {}) {
     info: async () => info,
     heal: async () => ({ healedShards: 2 }),
     healAll: async () => {},
+    walk: async function* () {},
     healCounters: () => ({ queued: 1, healedObjects: 0, healedShards: 0, scannedObjects: 0, bitrotDetected: 0, failures: 0 }),
     readSystem: async (name: string) => (name === 'kms/rewrap-checkpoint' ? new TextEncoder().encode(JSON.stringify({ state: 'running', scanned: 5, rewrapped: 3, skipped: 2, failed: 0 })) : null),
     getBucketMeta: async (b: BucketName) => {
