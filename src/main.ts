@@ -9,6 +9,7 @@ import { createOpsLayer } from './admin/mount.ts';
 import { createObservability } from './observe/observability.ts';
 import { buildKms, keystoreSystemName } from './kms/factory.ts';
 import { auditReportHelp, runAuditReport } from './observe/auditReport.ts';
+import { adminVerbs } from './cli/verbs.ts';
 import { createCredentialStore, ensureRootCredentials, loadCredentialsFile } from './s3/credentials.ts';
 import { createS3App, reservedPrefixes } from './s3/app.ts';
 import { plainCodec } from './s3/codec.ts';
@@ -163,6 +164,8 @@ export const verbs: Verb[] = [
       return config === undefined ? exitUsage : runAuditReport(['report', ...args], config, systemClock);
     },
   },
+  // Operator verbs over the running server's admin API (src/cli).
+  ...adminVerbs(),
   {
     words: ['version'],
     summary: 'print the version',
