@@ -9,10 +9,11 @@ import { createOpsLayer } from './admin/mount.ts';
 import { createObservability } from './observe/observability.ts';
 import { buildKms, keystoreSystemName } from './kms/factory.ts';
 import { auditReportHelp, runAuditReport } from './observe/auditReport.ts';
-import { adminVerbs } from './cli/verbs.ts';
 import { createCredentialStore, ensureRootCredentials, loadCredentialsFile } from './s3/credentials.ts';
 import { createS3App, reservedPrefixes } from './s3/app.ts';
-import { plainCodec } from './s3/codec.ts';
+import { defaultHandlers } from './s3/operations/index.ts';
+import { bucketEncryptionHandlers } from './s3/sse/bucket-default.ts';
+import { createSseCodec } from './s3/sse/codec.ts';
 import { defaultLimits } from './s3/context.ts';
 import { startHttpServer } from './s3/server.ts';
 import { SigningKeyCache } from './s3/sigv4/index.ts';
@@ -101,17 +102,24 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
   });
   if (built.warning !== undefined) process.stderr.write(`\n${built.warning}\n\n`);
   const ops = await createOpsLayer({ config, version, store, kms: built.kms, credentials, clock, logger, isShuttingDown: () => shuttingDown, observability, random });
+  // SSE-C needs no KMS, so the encrypting codec is always in place; SSE-S3/KMS without one answer 501.
+  const codec = createSseCodec({
+    kms: built.kms, defaultKeyId: built.defaultKeyId, random, store: ops.s3Store,
+    secure: config.tls !== undefined, sseCAllowInsecure: config.sseCAllowInsecure, partBytesMin: defaultLimits.partBytesMin,
+  });
+  const encryption = bucketEncryptionHandlers({ kms: built.kms, kmsAutoCreate: config.kms.backend !== 'none' && config.kms.autoCreate });
+  const handlers = { ...defaultHandlers, GetBucketEncryption: encryption.get, PutBucketEncryption: encryption.put, DeleteBucketEncryption: encryption.del };
   const app = createS3App({
     // Bucket metadata through the config cache; setting writes invalidate it (ops layer).
     store: ops.s3Store, credentials, clock, random, logger,
     region: config.region,
     domain: config.domain,
     keyCache: new SigningKeyCache(64),
-    codec: plainCodec,
+    codec,
     limits: defaultLimits,
     owner: { id: root.accessKey, displayName: root.accessKey },
     onRequestDone: (e) => ops.onRequestDone(e),
-  });
+  }, handlers);
   for (const prefix of reservedPrefixes) app.mount({ prefix, handle: (req) => ops.handle(req) });
   const http = await startHttpServer({ host: config.address.host, port: config.address.port, tls: config.tls, fetch: ops.wrap(app.handle), logger });
   printBanner(http.url, config, root, credentialsDir);
@@ -164,8 +172,6 @@ export const verbs: Verb[] = [
       return config === undefined ? exitUsage : runAuditReport(['report', ...args], config, systemClock);
     },
   },
-  // Operator verbs over the running server's admin API (src/cli).
-  ...adminVerbs(),
   {
     words: ['version'],
     summary: 'print the version',
