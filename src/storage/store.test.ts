@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { StorageError } from './types.ts';
-import { b, bodyOf, k, openTestStore, plain, randomBytes, readAll, sha, tempDrives, type TempDrives } from './test-helpers.ts';
+import { b, bodyOf, k, openTestStore, plain, randomBytes, readAll, sha, shaOfStream, tempDrives, type TempDrives } from './test-helpers.ts';
 
 const block = 1024 * 1024;
 const temps: TempDrives[] = [];
@@ -17,30 +17,20 @@ async function fresh(count: number, parity?: number) {
 describe('round trips', () => {
   const layouts: [number, number | undefined][] = [[1, undefined], [4, 2], [6, 2], [16, undefined]];
   for (const [drives, parity] of layouts) {
-    test(`${drives} drives, sizes 0..block+1`, async () => {
+    test(`${drives} drives, sizes 0 to 100 MiB`, async () => {
       const { store } = await fresh(drives, parity);
-      for (const size of [0, 1, block - 1, block, block + 1, 3 * block + 12345]) {
+      for (const size of [0, 1, block - 1, block, block + 1, 3 * block + 12345, 100 * block]) {
         const data = randomBytes(size, size + drives);
-        const info = await store.put(b('bkt'), k(`obj-${size}`), bodyOf(data), plain);
+        const info = await store.put(b('bkt'), k(`obj-${size}`), bodyOf(data, 1 << 20), plain);
         expect(info.size).toBe(size);
         expect(info.etag).toBe(new Bun.CryptoHasher('md5').update(data).digest('hex'));
         const got = await store.get(b('bkt'), k(`obj-${size}`));
         expect(got.info.size).toBe(size);
-        expect(sha(await readAll(got.stream))).toBe(sha(data));
+        expect(await shaOfStream(got.stream)).toBe(sha(data));
       }
       await store.close();
-    });
+    }, 60_000);
   }
-
-  test('100 MiB on 4+2 streams and reads back byte-exact', async () => {
-    const { store } = await fresh(6, 2);
-    const size = 100 * block;
-    const data = randomBytes(size, 7);
-    await store.put(b('bkt'), k('big'), bodyOf(data, 1 << 20), plain);
-    const got = await store.get(b('bkt'), k('big'));
-    expect(sha(await readAll(got.stream))).toBe(sha(data));
-    await store.close();
-  }, 120_000);
 
   test('ranges', async () => {
     const { store } = await fresh(4);

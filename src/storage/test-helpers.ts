@@ -51,6 +51,13 @@ export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
+/** SHA-256 of a stream without holding it all in memory. */
+export async function shaOfStream(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const h = new Bun.CryptoHasher('sha256');
+  for await (const chunk of stream) h.update(chunk);
+  return h.digest('hex');
+}
+
 export function sha(data: Uint8Array): string {
   return new Bun.CryptoHasher('sha256').update(data).digest('hex');
 }
