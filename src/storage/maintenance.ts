@@ -140,9 +140,16 @@ export class Maintenance {
     if (refill) await this.refill();
   }
 
-  async refill(): Promise<void> {
-    await this.healAll(false);
-    for (const d of this.ctx.drives) if (d.state === 'healing') d.state = 'online';
+  private refilling: Promise<void> | null = null;
+
+  /** Heals everything onto drives in the 'healing' state, then marks them online (one run at a time). */
+  refill(): Promise<void> {
+    this.refilling ??= (async () => {
+      await this.healAll(false);
+      if (this.closed) return;
+      for (const d of this.ctx.drives) if (d.state === 'healing') d.state = 'online';
+    })().finally(() => { this.refilling = null; });
+    return this.refilling;
   }
 
   async close(): Promise<void> {
@@ -150,5 +157,6 @@ export class Maintenance {
     for (const t of this.timers) clearTimeout(t);
     await this.draining?.catch(() => undefined);
     await this.scanning?.catch(() => undefined);
+    await this.refilling?.catch(() => undefined);
   }
 }
