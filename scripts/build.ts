@@ -1,7 +1,7 @@
 // `npm run build`: the single executable dist/cairn via `bun build --compile`.
 // The storage erasure kernel is generated as WAT and compiled with wabt when the
-// process starts, so no generator step runs here; the smoke check below proves the
-// compiled binary starts (`cairn version`).
+// process starts, so no generator step runs here. The MD5 worker is a second entry
+// point. The smoke check below proves the compiled binary starts (`cairn version`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ function run(cmd: string, args: string[]): string {
 }
 
 mkdirSync(join(root, 'dist'), { recursive: true });
-run(process.execPath, ['build', '--compile', '--minify-syntax', '--sourcemap', 'src/main.ts', '--outfile', outfile]);
+// Worker entry points must be named so the executable embeds them.
+run(process.execPath, ['build', '--compile', '--minify-syntax', '--sourcemap', 'src/main.ts', 'src/s3/md5-worker.ts', '--outfile', outfile]);
 const version = run(outfile, ['version']).trim();
 console.log(`[cairn build] ${outfile} (${version})`);

@@ -9,11 +9,13 @@ import { createOpsLayer } from './admin/mount.ts';
 import { createObservability } from './observe/observability.ts';
 import { buildKms, keystoreSystemName } from './kms/factory.ts';
 import { auditReportHelp, runAuditReport } from './observe/auditReport.ts';
+import { adminVerbs } from './cli/verbs.ts';
 import { createCredentialStore, ensureRootCredentials, loadCredentialsFile } from './s3/credentials.ts';
 import { createS3App, reservedPrefixes } from './s3/app.ts';
 import { defaultHandlers } from './s3/operations/index.ts';
 import { bucketEncryptionHandlers } from './s3/sse/bucket-default.ts';
 import { createSseCodec } from './s3/sse/codec.ts';
+import { Md5Offload } from './s3/md5-offload.ts';
 import { defaultLimits } from './s3/context.ts';
 import { startHttpServer } from './s3/server.ts';
 import { SigningKeyCache } from './s3/sigv4/index.ts';
@@ -119,6 +121,8 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
     limits: defaultLimits,
     owner: { id: root.accessKey, displayName: root.accessKey },
     onRequestDone: (e) => ops.onRequestDone(e),
+    // Resolved from this file: in a compiled executable all modules share one import.meta.url.
+    md5Offload: new Md5Offload(new URL('./s3/md5-worker.ts', import.meta.url)),
   }, handlers);
   for (const prefix of reservedPrefixes) app.mount({ prefix, handle: (req) => ops.handle(req) });
   const http = await startHttpServer({ host: config.address.host, port: config.address.port, tls: config.tls, fetch: ops.wrap(app.handle), logger });
@@ -172,6 +176,8 @@ export const verbs: Verb[] = [
       return config === undefined ? exitUsage : runAuditReport(['report', ...args], config, systemClock);
     },
   },
+  // Operator verbs over the running server's admin API (src/cli).
+  ...adminVerbs(),
   {
     words: ['version'],
     summary: 'print the version',

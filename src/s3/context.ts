@@ -7,6 +7,7 @@ import type { CredentialStore } from './credentials.ts';
 import type { AuthResult, SigningKeyCache } from './sigv4/index.ts';
 import type { ObjectCodec } from './codec.ts';
 import type { S3Operation } from './router.ts';
+import type { Md5Offload } from './md5-offload.ts';
 
 /** Reported once per S3 request (metrics and audit plug in here). */
 export interface RequestDoneEvent {
@@ -66,6 +67,8 @@ export interface S3Deps {
   /** The owner shown in listings and ACLs. */
   owner: { id: string; displayName: string };
   onRequestDone?: ((event: RequestDoneEvent) => void) | undefined;
+  /** Hashes large bodies' MD5 on a worker thread; undefined hashes inline. */
+  md5Offload?: Md5Offload | undefined;
 }
 
 export interface RequestContext {

@@ -4,7 +4,6 @@
 // (valid S3 keys, and part of what clients sign). node:http gives the raw request
 // target and honours Content-Length; the adapter turns it into a Fetch Request
 // whose body streams with backpressure, and streams the Response back the same way.
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -84,17 +83,23 @@ async function writeResponse(res: ServerResponse, response: Response, isHead: bo
   }
   const reader = body.getReader();
   let closed = false;
+  let wake: (() => void) | undefined;
+  const onDrain = (): void => wake?.();
+  res.on('drain', onDrain);
   res.once('close', () => {
     closed = true;
+    wake?.();
     void reader.cancel().catch(() => undefined);
   });
   try {
     for (;;) {
       const next = await reader.read();
       if (next.done || closed) break;
-      if (!res.write(next.value)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(next.value) && !closed) await new Promise<void>((resolve) => { wake = resolve; });
+      wake = undefined;
     }
-    res.end();
+    res.off('drain', onDrain);
+    if (!closed) res.end();
   } catch {
     // The body failed mid-stream (e.g. unreadable shards): the status is already sent,
     // so the only honest signal left is a cut connection.

@@ -48,7 +48,7 @@ export const createMultipartUpload: Handler = objectHandler(async (ctx, deps) =>
 
 export const uploadPart: Handler = objectHandler(async (ctx, deps) => {
   const partNumber = partNumberOf(ctx.query);
-  const body = requestBody(ctx, deps.limits.putBytesMax);
+  const body = requestBody(ctx, deps, deps.limits.putBytesMax);
   let upload: UploadInfo;
   try {
     upload = await uploadOf(ctx, deps);

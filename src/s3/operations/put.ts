@@ -12,7 +12,7 @@ export const putObject: Handler = objectHandler(async (ctx: ObjectContext, deps:
   refuseUnsupportedWriteHeaders(ctx.headers);
   const userMeta = metaFromHeaders(ctx.headers, deps.limits.userMetaBytesMax);
   const precondition = writePrecondition(ctx.headers);
-  const body = requestBody(ctx, deps.limits.putBytesMax);
+  const body = requestBody(ctx, deps, deps.limits.putBytesMax);
   const written = await writeObject(deps, body, { target: { bucket: ctx.bucket, key: ctx.key, headers: ctx.headers }, userMeta, precondition });
   ctx.stats.bytesIn = written.payload.sizeBytes;
   ctx.stats.sseMode = written.plan.sseMode;

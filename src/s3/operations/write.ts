@@ -14,15 +14,25 @@ export interface PlainBody {
   result(): PayloadResult;
 }
 
+/** Bodies at least this big hash their MD5 on the offload worker (when there is one). */
+export const md5OffloadBytesMin = 1024 * 1024;
+
 /** The request body, verified as it streams (signature, SHA-256, Content-MD5, checksums, size). */
-export function requestBody(ctx: RequestContext, sizeBytesMax: number): PlainBody {
+export function requestBody(ctx: RequestContext, deps: S3Deps, sizeBytesMax: number): PlainBody {
   const declared = ctx.headers.get('x-amz-decoded-content-length') ?? ctx.headers.get('content-length');
   if (declared === null) throw new S3Error('MissingContentLength');
-  if (/^\d+$/.test(declared.trim()) && Number(declared) > sizeBytesMax) {
+  const declaredBytes = /^\d+$/.test(declared.trim()) ? Number(declared) : undefined;
+  if (declaredBytes !== undefined && declaredBytes > sizeBytesMax) {
     throw new S3Error('EntityTooLarge', undefined, { ProposedSize: declared.trim(), MaxSizeAllowed: String(sizeBytesMax) });
   }
-  const body = verifiedBody(ctx.req.body, ctx.auth, ctx.headers, { computeMd5: true, sizeBytesMax });
-  return { stream: body.stream, result: body.result };
+  // With Content-MD5 the verifier hashes anyway; otherwise large bodies hash beside the main thread.
+  const offload = deps.md5Offload?.available === true && !ctx.headers.has('content-md5') && (declaredBytes ?? 0) >= md5OffloadBytesMin ? deps.md5Offload?.stage() : undefined;
+  const body = verifiedBody(ctx.req.body, ctx.auth, ctx.headers, { computeMd5: offload === undefined, sizeBytesMax });
+  if (offload === undefined) return { stream: body.stream, result: body.result };
+  return {
+    stream: offload.wrap(body.stream),
+    result: () => ({ ...body.result(), md5Hex: offload.md5Hex() }),
+  };
 }
 
 /** A copy source's plaintext, hashed on the way through for the new ETag. */

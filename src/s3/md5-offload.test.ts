@@ -1,0 +1,44 @@
+import { afterAll, expect, test } from 'bun:test';
+import { Md5Offload } from './md5-offload.ts';
+
+const offload = new Md5Offload(new URL('./md5-worker.ts', import.meta.url));
+afterAll(() => offload.terminate());
+
+function source(data: Uint8Array, pieceBytes: number): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (offset >= data.length) return c.close();
+      c.enqueue(data.subarray(offset, offset + pieceBytes));
+      offset += pieceBytes;
+    },
+  });
+}
+
+test('hashes on the worker and passes every byte through unchanged', async () => {
+  const data = new Uint8Array(20 * 1024 * 1024 + 12345);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+  const stages = [offload.stage(), offload.stage()];
+  const outputs = await Promise.all(stages.map(async (stage, i) => {
+    let n = 0;
+    const h = new Bun.CryptoHasher('md5');
+    for await (const piece of stage.wrap(source(data, 1000 + i * 70_000))) {
+      h.update(piece);
+      n += piece.length;
+    }
+    return { n, passed: h.digest('hex'), worker: stage.md5Hex() };
+  }));
+  const expected = new Bun.CryptoHasher('md5').update(data).digest('hex');
+  for (const o of outputs) expect(o).toEqual({ n: data.length, passed: expected, worker: expected });
+});
+
+test('an empty body and a cancelled body', async () => {
+  const empty = offload.stage();
+  for await (const piece of empty.wrap(source(new Uint8Array(0), 10))) void piece;
+  expect(empty.md5Hex()).toBe('d41d8cd98f00b204e9800998ecf8427e');
+  const cancelled = offload.stage();
+  const reader = cancelled.wrap(source(new Uint8Array(1 << 20), 4096)).getReader();
+  await reader.read();
+  await reader.cancel();
+  expect(() => cancelled.md5Hex()).toThrow();
+});

@@ -1,0 +1,154 @@
+// MD5 of large request bodies on a worker thread. MD5 (the ETag) is the slowest step of
+// a PUT and runs at one core's speed; hashing beside the main thread lets erasure coding
+// and drive writes use the other core. Pieces are copied to the worker (the stream keeps
+// the originals); bytes not yet hashed are bounded, so memory does not grow with size.
+import { assert } from '../util/assert.ts';
+
+type Out = { job: number; ackBytes: number } | { job: number; md5Hex: string };
+
+interface Job {
+  pendingBytes: number;
+  wakeOnAck: (() => void) | undefined;
+  done: ((md5Hex: string) => void) | undefined;
+  fail: ((e: Error) => void) | undefined;
+}
+
+/** Bytes sent to the worker but not yet hashed, per body, before the stream waits. */
+export const md5PendingBytesMax = 8 * 1024 * 1024;
+/** Bytes per message to the worker. */
+const md5BatchBytes = 1024 * 1024;
+
+export interface Md5Stage {
+  /** The source, passed through unchanged while it is hashed. */
+  wrap(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
+  /** The digest; valid once the wrapped stream has ended. */
+  md5Hex(): string;
+}
+
+export class Md5Offload {
+  private readonly worker: Worker;
+  private readonly jobs = new Map<number, Job>();
+  private nextJob = 1;
+
+  /** Set when the worker failed: running bodies fail, new ones hash inline. */
+  private failure: Error | undefined;
+
+  /**
+   * `workerUrl` points at md5-worker.ts. The composition root passes it, because in a
+   * compiled executable every module shares one import.meta.url (the executable's).
+   */
+  constructor(workerUrl: URL) {
+    this.worker = new Worker(workerUrl.href);
+    this.worker.onmessage = (event: MessageEvent<Out>) => this.onMessage(event.data);
+    this.worker.onerror = (event) => {
+      this.failure = new Error(`md5 worker failed: ${event.message}`);
+      for (const job of this.jobs.values()) {
+        job.fail?.(this.failure);
+        job.wakeOnAck?.();
+      }
+      this.jobs.clear();
+    };
+    // The worker must not keep the process alive at shutdown.
+    this.worker.unref();
+  }
+
+  get available(): boolean {
+    return this.failure === undefined;
+  }
+
+  private onMessage(m: Out): void {
+    const job = this.jobs.get(m.job);
+    if (job === undefined) return;
+    if ('ackBytes' in m) {
+      job.pendingBytes -= m.ackBytes;
+      const wake = job.wakeOnAck;
+      job.wakeOnAck = undefined;
+      wake?.();
+      return;
+    }
+    this.jobs.delete(m.job);
+    job.done?.(m.md5Hex);
+  }
+
+  stage(): Md5Stage {
+    const id = this.nextJob++;
+    const job: Job = { pendingBytes: 0, wakeOnAck: undefined, done: undefined, fail: undefined };
+    this.jobs.set(id, job);
+    let md5Hex: string | undefined;
+    const worker = this.worker;
+    // Pieces are gathered into batches: one message per batch keeps the messaging cost low.
+    let batch = new Uint8Array(md5BatchBytes);
+    let batchUsed = 0;
+    const send = (): void => {
+      if (batchUsed === 0) return;
+      const data = batchUsed === batch.length ? batch : batch.slice(0, batchUsed);
+      job.pendingBytes += data.byteLength;
+      worker.postMessage({ job: id, data }, [data.buffer]);
+      batch = new Uint8Array(md5BatchBytes);
+      batchUsed = 0;
+    };
+    const add = (piece: Uint8Array): void => {
+      let offset = 0;
+      while (offset < piece.length) {
+        const n = Math.min(piece.length - offset, batch.length - batchUsed);
+        batch.set(piece.subarray(offset, offset + n), batchUsed);
+        batchUsed += n;
+        offset += n;
+        if (batchUsed === batch.length) send();
+      }
+    };
+    const forget = (): void => {
+      if (!this.jobs.delete(id)) return;
+      worker.postMessage({ job: id, abort: true });
+    };
+    const finish = (): Promise<string> => new Promise<string>((resolve, reject) => {
+      if (this.failure !== undefined) {
+        reject(this.failure);
+        return;
+      }
+      job.done = resolve;
+      job.fail = reject;
+      send();
+      worker.postMessage({ job: id, end: true });
+    });
+    const failure = (): Error | undefined => this.failure;
+    const wrap = (source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> => {
+      const reader = source.getReader();
+      return new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          try {
+            while (job.pendingBytes > md5PendingBytesMax && failure() === undefined) await new Promise<void>((resolve) => { job.wakeOnAck = resolve; });
+            const failed = failure();
+            if (failed !== undefined) throw failed;
+            const next = await reader.read();
+            if (next.done) {
+              md5Hex = await finish();
+              controller.close();
+              return;
+            }
+            add(next.value);
+            controller.enqueue(next.value);
+          } catch (e) {
+            forget();
+            controller.error(e);
+          }
+        },
+        async cancel(reason) {
+          forget();
+          await reader.cancel(reason);
+        },
+      }, { highWaterMark: 0 });
+    };
+    return {
+      wrap,
+      md5Hex: () => {
+        assert(md5Hex !== undefined, 'md5 read before the body ended');
+        return md5Hex;
+      },
+    };
+  }
+
+  terminate(): void {
+    this.worker.terminate();
+  }
+}
