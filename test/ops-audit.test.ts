@@ -69,6 +69,8 @@ beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: 'audited' }));
   for (let i = 0; i < putCount; i++) await s3.send(new PutObjectCommand({ Bucket: 'audited', Key: `obj/${i}`, Body: `body ${i}` }));
   await s3.send(new GetObjectCommand({ Bucket: 'audited', Key: 'obj/1' }));
+  await s3.send(new PutObjectCommand({ Bucket: 'audited', Key: 'sse-s3', Body: 'a', ServerSideEncryption: 'AES256' }));
+  await s3.send(new PutObjectCommand({ Bucket: 'audited', Key: 'sse-kms', Body: 'b', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'audit-key' }));
   // An SSE-C request (answered or refused, its key must not be logged anywhere).
   await s3.send(new PutObjectCommand({
     Bucket: 'audited', Key: 'ssec', Body: 'secret body',
@@ -95,7 +97,7 @@ describe('audit log', () => {
     expect(rotated.every((n) => n.endsWith('.log.gz'))).toBe(true);
     for (const n of files.filter((f) => !f.endsWith('.gz'))) expect(statSync(join(auditDir, n)).size).toBeLessThanOrEqual(auditMaxBytes);
     const lines = auditText().trim().split('\n').map((l) => JSON.parse(l) as Line);
-    const puts = lines.filter((l) => l.operation === 'PutObject' && l.status === 200);
+    const puts = lines.filter((l) => l.operation === 'PutObject' && l.status === 200 && l.key?.startsWith('obj/') === true);
     expect(new Set(puts.map((l) => l.key))).toEqual(new Set(Array.from({ length: putCount }, (_, i) => `obj/${i}`)));
     expect(puts.length).toBe(putCount);
     const s3Ids = lines.filter((l) => l.kind === 's3').map((l) => l.requestId);
@@ -119,10 +121,14 @@ describe('audit log', () => {
     const r = await run([process.execPath, join(import.meta.dir, '..', 'src', 'main.ts'), 'audit', 'report', '--since', '1h', '--dir', auditDir, '--json'], { PATH: process.env.PATH ?? '' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const s = JSON.parse(r.stdout) as { files: number; objectsWritten: { total: number; plain: number }; failedAuthentications: { total: number }; adminChanges: { total: number; listed: { operation: string }[] } };
+    const s = JSON.parse(r.stdout) as { files: number; objectsWritten: { total: number; plain: number; encrypted: number; byMode: Record<string, number> }; kmsKeysUsed: Record<string, number>; failedAuthentications: { total: number }; adminChanges: { total: number; listed: { operation: string }[] } };
     expect(s.files).toBe(auditFiles().length);
     expect(s.objectsWritten.total).toBeGreaterThanOrEqual(putCount);
     expect(s.objectsWritten.plain).toBeGreaterThanOrEqual(putCount);
+    expect(s.objectsWritten.byMode['sse-s3']).toBe(1);
+    expect(s.objectsWritten.byMode['sse-kms']).toBe(1);
+    expect(s.objectsWritten.encrypted).toBe(2);
+    expect(s.kmsKeysUsed['audit-key']).toBe(1);
     expect(s.failedAuthentications.total).toBeGreaterThanOrEqual(1);
     expect(s.adminChanges.listed.map((c) => c.operation)).toContain('admin.bucket.bandwidth.put');
     const text = await run([process.execPath, join(import.meta.dir, '..', 'src', 'main.ts'), 'audit', 'report', '--since', '1h', '--dir', auditDir], { PATH: process.env.PATH ?? '' });

@@ -14,7 +14,7 @@ let server: StartedServer;
 let s3: S3Client;
 
 beforeAll(async () => {
-  server = await startServer({ driveCount: 4 });
+  server = await startServer({ driveCount: 4, env: { CAIRN_KMS_BACKEND: 'local', CAIRN_KMS_SECRET_KEY: `metrics-test:${Buffer.alloc(32, 9).toString('base64')}` } });
   s3 = sdkClient(server);
 });
 afterAll(async () => {
@@ -44,6 +44,9 @@ describe('metrics and health', () => {
     const got = await s3.send(new GetObjectCommand({ Bucket: 'metrics', Key: 'a.txt' }));
     expect(await got.Body?.transformToString()).toBe('hello metrics');
     await expect(s3.send(new GetObjectCommand({ Bucket: 'metrics', Key: 'missing' }))).rejects.toThrow();
+    await s3.send(new PutObjectCommand({ Bucket: 'metrics', Key: 'sealed.txt', Body: 'encrypted at rest', ServerSideEncryption: 'AES256' }));
+    const sealed = await s3.send(new GetObjectCommand({ Bucket: 'metrics', Key: 'sealed.txt' }));
+    expect(await sealed.Body?.transformToString()).toBe('encrypted at rest');
 
     const res = await fetch(`${server.endpoint}/cairn/metrics`);
     expect(res.status).toBe(200);
@@ -52,13 +55,19 @@ describe('metrics and health', () => {
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(`${check.stdout}${check.stderr}`).toBe('');
     expect(check.status).toBe(0);
-    expect(text).toContain('cairn_s3_requests_total{operation="PutObject",status="200"} 1\n');
+    expect(text).toContain('cairn_s3_requests_total{operation="PutObject",status="200"} 2\n');
+    expect(text).toContain('cairn_encryption_operations_total{mode="sse-s3",direction="encrypt"} 1\n');
+    expect(text).toContain('cairn_encryption_operations_total{mode="sse-s3",direction="decrypt"} 1\n');
+    expect(text).toContain('cairn_encryption_operations_total{mode="none",direction="encrypt"} 1\n');
+    expect(text).toMatch(/cairn_kms_operations_total\{operation="generateDataKey",backend="local"\} 1\n/);
+    expect(text).toMatch(/cairn_kms_operation_duration_seconds_count\{operation="decrypt",backend="local"\} 1\n/);
+    expect(text).toContain('cairn_kms_up 1\n');
     expect(text).toContain('cairn_s3_requests_total{operation="GetObject",status="404"} 1\n');
     expect(text).toMatch(/cairn_s3_received_bytes_total\{operation="PutObject"\} \d+/);
     expect(text).toContain('cairn_drives_online 4\n');
     expect(text).toContain('cairn_drive_state{drive="0",state="online"} 1\n');
     expect(text).toContain('cairn_heal_queue_length 0\n');
-    expect(text).toContain('cairn_s3_request_duration_seconds_bucket{operation="PutObject",le="+Inf"} 1\n');
+    expect(text).toContain('cairn_s3_request_duration_seconds_bucket{operation="PutObject",le="+Inf"} 2\n');
   });
 
   test('live and ready answer on both path families', async () => {
@@ -69,6 +78,7 @@ describe('metrics and health', () => {
     const body = (await (await fetch(`${server.endpoint}/cairn/health/ready`)).json()) as { status: string; components: { drives: { online: number; writeQuorum: number }; kms: { status: string } } };
     expect(body.status).toBe('ready');
     expect(body.components.drives).toMatchObject({ online: 4, writeQuorum: 3 });
+    expect(body.components.kms.status).toBe('ok');
   });
 
   test('the admin API refuses unsigned and wrongly signed calls, and serves root', async () => {
