@@ -62,6 +62,7 @@ beforeAll(async () => {
       CAIRN_KMS_BACKEND: 'local',
       CAIRN_KMS_SECRET_KEY: `audit-test:${masterKeyB64}`,
       CAIRN_LOG_LEVEL: 'debug',
+      CAIRN_SSE_C_ALLOW_INSECURE: 'on', // so the SSE-C key is really used, not refused up front
     },
   });
   auditDir = join(server.dir, 'audit');
@@ -71,11 +72,11 @@ beforeAll(async () => {
   await s3.send(new GetObjectCommand({ Bucket: 'audited', Key: 'obj/1' }));
   await s3.send(new PutObjectCommand({ Bucket: 'audited', Key: 'sse-s3', Body: 'a', ServerSideEncryption: 'AES256' }));
   await s3.send(new PutObjectCommand({ Bucket: 'audited', Key: 'sse-kms', Body: 'b', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'audit-key' }));
-  // An SSE-C request (answered or refused, its key must not be logged anywhere).
-  await s3.send(new PutObjectCommand({
-    Bucket: 'audited', Key: 'ssec', Body: 'secret body',
-    SSECustomerAlgorithm: 'AES256', SSECustomerKey: ssecKeyB64, SSECustomerKeyMD5: createHash('md5').update(ssecKey).digest('base64'),
-  })).catch(() => undefined);
+  // SSE-C write and read: the customer key must not be logged anywhere.
+  const ssec = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: ssecKeyB64, SSECustomerKeyMD5: createHash('md5').update(ssecKey).digest('base64') };
+  await s3.send(new PutObjectCommand({ Bucket: 'audited', Key: 'ssec', Body: 'secret body', ...ssec }));
+  const back = await s3.send(new GetObjectCommand({ Bucket: 'audited', Key: 'ssec', ...ssec }));
+  expect(await back.Body?.transformToString()).toBe('secret body');
   const intruder = sdkClient(server, { secretKey: 'wrong-secret-key-123' });
   await intruder.send(new GetObjectCommand({ Bucket: 'audited', Key: 'obj/1' })).catch(() => undefined);
   intruder.destroy();
@@ -127,7 +128,8 @@ describe('audit log', () => {
     expect(s.objectsWritten.plain).toBeGreaterThanOrEqual(putCount);
     expect(s.objectsWritten.byMode['sse-s3']).toBe(1);
     expect(s.objectsWritten.byMode['sse-kms']).toBe(1);
-    expect(s.objectsWritten.encrypted).toBe(2);
+    expect(s.objectsWritten.byMode['sse-c']).toBe(1);
+    expect(s.objectsWritten.encrypted).toBe(3);
     expect(s.kmsKeysUsed['audit-key']).toBe(1);
     expect(s.failedAuthentications.total).toBeGreaterThanOrEqual(1);
     expect(s.adminChanges.listed.map((c) => c.operation)).toContain('admin.bucket.bandwidth.put');
