@@ -50,9 +50,9 @@ function verdict(status: RewrapStatus): { code: number; text: string } {
   if (p === null) return { code: 1, text: 'no rewrap has run on this server' };
   const counts = `${p.scanned} scanned, ${p.rewrapped} re-sealed, ${p.skipped} skipped, ${p.failed} failed`;
   if (p.state === 'done' && p.failed === 0) return { code: 0, text: `rewrap done (${describeFilter(p)}): ${counts}` };
-  if (p.state === 'done') return { code: 1, text: `rewrap done with failures (${describeFilter(p)}): ${counts}; last error: ${p.lastError ?? 'unknown'}. Run it again to retry them.` };
-  if (status.interrupted) return { code: 1, text: `rewrap was interrupted (${describeFilter(p)}) after ${counts}; run the same command again to continue` };
-  return { code: 1, text: `rewrap stopped (${describeFilter(p)}) after ${counts}: ${p.lastError ?? 'unknown error'}. Fix the cause and run the same command again to continue from the checkpoint.` };
+  if (p.state === 'done') return { code: 1, text: `rewrap done with failures (${describeFilter(p)}): ${counts}\nlast error: ${p.lastError ?? 'unknown'}\nRun it again to retry them.` };
+  if (status.interrupted) return { code: 1, text: `rewrap was interrupted (${describeFilter(p)}) after ${counts}\nRun the same command again to continue from the checkpoint.` };
+  return { code: 1, text: `rewrap stopped (${describeFilter(p)}) after ${counts}\nerror: ${p.lastError ?? 'unknown'}\nFix the cause and run the same command again to continue from the checkpoint.` };
 }
 
 async function follow(target: AdminTarget, io: VerbIo): Promise<RewrapStatus> {
