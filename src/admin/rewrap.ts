@@ -41,17 +41,19 @@ export function rewrapObjectWith(store: Pick<ObjectStore, 'updateMeta'>, kms: Km
     if (filter.keyId !== null && kmsKeyName(info.internal[SseFields.kmsKeyId] ?? '') !== filter.keyId) return 'skipped';
     const next = await rewrapInternal(info.internal, { bucket: info.bucket, key: info.key }, kms);
     if (next === null) return 'skipped';
+    let replaced = false;
     try {
       await store.updateMeta(info.bucket, info.key, (cur) => {
         // Overwritten since it was read: the newer object already has a fresh data key.
         if (cur.internal[SseFields.kmsDataKey] !== info.internal[SseFields.kmsDataKey]) return { userMeta: cur.userMeta, internal: cur.internal };
+        replaced = true;
         return { userMeta: cur.userMeta, internal: next };
       });
     } catch (e) {
       if (e instanceof StorageError && (e.code === 'NoSuchKey' || e.code === 'NoSuchBucket')) return 'skipped'; // deleted meanwhile
       throw e;
     }
-    return 'rewrapped';
+    return replaced ? 'rewrapped' : 'skipped';
   };
 }
 
