@@ -99,6 +99,8 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
         if (buf.filledBytes === blockSizeBytes) {
           if (pending) await pending;
           pending = flushBlock(buf, parity, sinks, erasure, shardFull, opts.writeQuorum);
+          // Awaited before the next flush or at the end; until then a rejection must not count as unhandled.
+          pending.catch(() => undefined);
           current ^= 1;
           dataBufs[current]!.filledBytes = 0;
         }
