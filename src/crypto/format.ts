@@ -79,7 +79,8 @@ export function packageBytesOf(pkg: Uint8Array): number {
 /** The GCM IV of package `sequence`: the header nonce with its last u32 (LE) XORed with the sequence. */
 export function packageIv(header: Uint8Array, sequence: number): Uint8Array {
   assert(Number.isInteger(sequence) && sequence >= 0 && sequence < Dare.sequenceCount, 'dare: sequence out of range');
-  const iv = header.slice(Dare.nonceOffset, Dare.headerBytes);
+  // A copy, never a view: Buffer.prototype.slice returns a view, and stored packages often are Buffers.
+  const iv = Uint8Array.prototype.slice.call(header, Dare.nonceOffset, Dare.headerBytes);
   const view = new DataView(iv.buffer, iv.byteOffset, iv.byteLength);
   view.setUint32(8, (view.getUint32(8, true) ^ sequence) >>> 0, true);
   return iv;
@@ -92,7 +93,7 @@ export function packageAad(header: Uint8Array): Uint8Array {
 
 /** The header nonce with the final flag cleared: equal across all packages of one stream. */
 export function baseNonceOf(header: Uint8Array): Uint8Array {
-  const nonce = header.slice(Dare.nonceOffset, Dare.headerBytes);
+  const nonce = Uint8Array.prototype.slice.call(header, Dare.nonceOffset, Dare.headerBytes); // a copy, as above
   nonce[0] = nonce[0]! & ~Dare.finalFlag & 0xff;
   return nonce;
 }
