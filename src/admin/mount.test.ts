@@ -80,8 +80,9 @@ describe('ops layer', () => {
   });
 
   test('targetOf reads path-style and virtual-host style', () => {
-    expect(targetOf(new URL('http://h/bk1/a/b%20c'), 'h:9000', undefined)).toEqual({ bucket: 'bk1' as BucketName, key: 'a/b c' });
-    expect(targetOf(new URL('http://bk2.s3.local/x/y'), 'bk2.s3.local:9000', 's3.local')).toEqual({ bucket: 'bk2' as BucketName, key: 'x/y' });
-    expect(targetOf(new URL('http://h/'), 'h', undefined)).toEqual({ bucket: undefined, key: undefined });
+    expect(targetOf('/bk1/a/b%20c', 'h:9000', undefined)).toEqual({ bucket: 'bk1' as BucketName, key: 'a/b c' });
+    expect(targetOf('/x/y', 'bk2.s3.local:9000', 's3.local')).toEqual({ bucket: 'bk2' as BucketName, key: 'x/y' });
+    expect(targetOf('/', 'h', undefined)).toEqual({ bucket: undefined, key: undefined });
+    expect(targetOf('/bk1/../bk2/k', 'h', undefined)).toEqual({ bucket: 'bk1' as BucketName, key: '../bk2/k' });
   });
 });

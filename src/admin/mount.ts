@@ -4,7 +4,7 @@
 import type { Config } from '../config/config.ts';
 import type { Kms, KmsHealth } from '../kms/types.ts';
 import type { CredentialStore } from '../s3/credentials.ts';
-import { authRequestOf } from '../s3/sigv4/index.ts';
+import { rawRequestOf } from '../s3/raw-target.ts';
 import type { ObjectStore } from '../storage/types.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
@@ -146,7 +146,7 @@ export async function createOpsLayer(o: OpsOptions): Promise<OpsLayer> {
 
   const handle = async (req: Request): Promise<Response | undefined> => {
     // Cheap test first: every S3 request passes through here.
-    if (!isOpsPath(authRequestOf(req).rawPath)) return undefined;
+    if (!isOpsPath(rawRequestOf(req).rawPath)) return undefined;
     return (await handleHealth(req, healthDeps)) ?? (await handleMetrics(req, { registry: metrics.registry, auth: metricsAuth, logger })) ?? (await handleAdmin(req, adminDeps));
   };
 

@@ -1,7 +1,8 @@
 // The admin API under /cairn/admin/v1: SigV4 signed by the root user (anything
 // else is refused before routing), payload hash checked, config changes rate
 // limited (429 SlowDown), and every call audited and counted.
-import { authenticate, authRequestOf } from '../s3/sigv4/index.ts';
+import { authenticate, type AuthRequest } from '../s3/sigv4/index.ts';
+import { rawRequestOf } from '../s3/raw-target.ts';
 import { sha256Hex } from '../s3/sigv4/crypto.ts';
 import * as h from './handlers.ts';
 import { rewrapStart, rewrapStatus } from './rewrap.ts';
@@ -100,8 +101,8 @@ function segmentsOf(pathname: string): string[] {
 }
 
 /** Root credentials only; every failure is a refusal (fail closed). */
-function authenticateRoot(req: Request, deps: AdminDeps): { accessKey: string; payloadHash: string } {
-  const auth = authenticate(authRequestOf(req), { credentials: deps.credentials, clock: deps.clock, region: deps.region });
+function authenticateRoot(raw: AuthRequest, deps: AdminDeps): { accessKey: string; payloadHash: string } {
+  const auth = authenticate(raw, { credentials: deps.credentials, clock: deps.clock, region: deps.region });
   if (!auth.isRoot) throw new AdminError(403, 'AccessDenied', 'the admin API needs the root credentials');
   return { accessKey: auth.accessKey, payloadHash: auth.payloadHash };
 }
@@ -124,8 +125,9 @@ export function isAdminPath(pathname: string): boolean {
 
 /** Handles any request under the admin prefix; undefined for other paths. Never throws. */
 export async function handleAdmin(req: Request, deps: AdminDeps): Promise<Response | undefined> {
-  const url = new URL(req.url);
-  if (!isAdminPath(url.pathname)) return undefined;
+  // The path as the client sent (and signed) it, not the URL with dot segments resolved.
+  const raw = rawRequestOf(req);
+  if (!isAdminPath(raw.rawPath)) return undefined;
   const startMs = deps.clock.nowMs();
   const requestId = deps.newRequestId();
   const call: AdminCall = { req, requestId, accessKey: '', params: {}, body: new Uint8Array(0), audit: {} };
@@ -134,9 +136,9 @@ export async function handleAdmin(req: Request, deps: AdminDeps): Promise<Respon
   let response: Response;
   let errorCode: string | undefined;
   try {
-    const who = authenticateRoot(req, deps);
+    const who = authenticateRoot(raw, deps);
     call.accessKey = who.accessKey;
-    const match = route(req.method, segmentsOf(url.pathname));
+    const match = route(req.method, segmentsOf(raw.rawPath));
     operation = match.operation;
     change = match.route.change;
     call.params = match.params;

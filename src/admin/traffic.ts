@@ -5,6 +5,7 @@ import type { BandwidthLimiter } from '../observe/bandwidth.ts';
 import type { CairnMetrics } from '../observe/cairnMetrics.ts';
 import { countingReadable, type TransferDirection, type TransferHandle, type TransferRegistry } from '../observe/transfers.ts';
 import { toBucketName } from './names.ts';
+import { rawRequestOf } from '../s3/raw-target.ts';
 import type { BucketName } from '../storage/types.ts';
 
 /** Bodies smaller than this are not listed as transfers (they finish before anyone could look). */
@@ -25,9 +26,10 @@ interface Target {
   key: string | undefined;
 }
 
-export function targetOf(url: URL, host: string | null, domain: string | undefined): Target {
-  const hostname = (host ?? url.host).replace(/:\d+$/, '').toLowerCase();
-  const segments = url.pathname.split('/').slice(1);
+/** Bucket and key as the S3 router will see them: from the raw path (dot segments kept) or the Host. */
+export function targetOf(rawPath: string, host: string | null, domain: string | undefined): Target {
+  const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
+  const segments = rawPath.split('/').slice(1);
   const decode = (s: string): string | undefined => {
     try {
       return decodeURIComponent(s);
@@ -38,7 +40,7 @@ export function targetOf(url: URL, host: string | null, domain: string | undefin
   if (domain !== undefined) {
     const suffix = `.${domain.replace(/:\d+$/, '')}`;
     if (hostname.endsWith(suffix)) {
-      const key = url.pathname.length > 1 ? decode(url.pathname.slice(1)) : undefined;
+      const key = rawPath.length > 1 ? decode(rawPath.slice(1)) : undefined;
       return { bucket: toBucketName(hostname.slice(0, -suffix.length)), key };
     }
   }
@@ -94,7 +96,7 @@ export async function wrapTransfer(req: Request, next: (req: Request) => Promise
   let upload: Wrapped | undefined;
   try {
     const url = new URL(req.url);
-    const target = targetOf(url, req.headers.get('host'), deps.domain);
+    const target = targetOf(rawRequestOf(req).rawPath, req.headers.get('host'), deps.domain);
     let request = req;
     if (req.body !== null) {
       upload = await wrapBody(req.body, 'upload', req.headers, req, url, target, deps, () => {});
