@@ -7,13 +7,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import {
   CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3';
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { VaultDouble } from '../src/kms/testing/vault-double.ts';
-import { cliEnv, runCli, type CliResult } from './helpers/cli.ts';
+import { cliEnv, localDataKeyVersions, runCli, type CliResult } from './helpers/cli.ts';
 import { sdkClient } from './helpers/clients.ts';
 import { startServer, type StartedServer } from './helpers/server.ts';
-import { customerKey, markedBody, masterKeyEnv, sdkSseC, walkFiles } from './helpers/sse.ts';
+import { customerKey, markedBody, masterKeyEnv, sdkSseC } from './helpers/sse.ts';
 
 // Each test starts servers and runs the CLI as child processes; 2 shared cores make that slow.
 const slowMs = 120_000;
@@ -59,21 +57,6 @@ async function read(s3: S3Client, w: Written): Promise<Uint8Array> {
 
 async function expectAllReadable(s3: S3Client, objects: readonly Written[]): Promise<void> {
   for (const w of objects) expect(Buffer.from(await read(s3, w)).equals(Buffer.from(w.body))).toBe(true);
-}
-
-/** Versions of the local KMS data keys stored in the object metadata on one drive ("C" 01 | idLen | id | u32be version). */
-async function localDataKeyVersions(drive: string): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for await (const path of walkFiles(drive)) {
-    if (basename(path) !== 'meta') continue;
-    const text = (await readFile(path)).toString('latin1');
-    const m = /"sse-kms-data-key":"([A-Za-z0-9+/=]+)"/.exec(text);
-    if (m?.[1] === undefined) continue;
-    const bytes = Buffer.from(m[1], 'base64');
-    const idLen = bytes[2]!;
-    out.set(path, bytes.readUInt32BE(3 + idLen));
-  }
-  return out;
 }
 
 function expectOk(r: CliResult): CliResult {

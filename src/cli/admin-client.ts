@@ -32,11 +32,15 @@ export interface ConnectionOptions {
   caFile: string | undefined;
 }
 
+/** Answers admin requests in this process (--offline) instead of over the network. */
+export type LocalHandler = (req: Request) => Promise<Response | undefined>;
+
 /** parseArgs option specs shared by every admin verb. */
 export const connectionArgSpec = {
   endpoint: { type: 'string' },
   insecure: { type: 'boolean', default: false },
   'ca-file': { type: 'string' },
+  offline: { type: 'boolean', default: false },
 } as const;
 
 export const connectionHelp = `Connection (the server must be running):
@@ -44,6 +48,8 @@ export const connectionHelp = `Connection (the server must be running):
                    a wildcard listen address is reached on 127.0.0.1)
   --ca-file PATH   PEM CA bundle that signed the server's certificate
   --insecure       accept any TLS certificate (self-signed test set-ups only)
+  --offline        the server is stopped: open its drives and KMS directly, with the
+                   server's CAIRN_* settings (refused while anything answers on its address)
 Credentials: CAIRN_ROOT_USER and CAIRN_ROOT_PASSWORD, else the root credentials the
 server generated in <first drive>/.cairn.root/${rootCredentialsFileName}.`;
 
@@ -52,6 +58,8 @@ export interface AdminTarget {
   credentials: StaticUser;
   region: string;
   tls: { rejectUnauthorized: false } | { ca: string } | undefined;
+  /** Set with --offline: requests go to this in-process handler. */
+  local?: LocalHandler;
 }
 
 export function loadCliConfig(env: Readonly<Record<string, string | undefined>>): Config {
@@ -82,7 +90,7 @@ function normalizeEndpoint(raw: string): string {
   return `${url.protocol}//${url.host}`;
 }
 
-async function rootCredentials(config: Config): Promise<StaticUser> {
+export async function rootCredentials(config: Config): Promise<StaticUser> {
   if (config.rootUser !== undefined && config.rootPassword !== undefined) return { accessKey: config.rootUser, secretKey: config.rootPassword };
   const path = join(config.drives[0] ?? '.', '.cairn.root', rootCredentialsFileName);
   let text: string;
@@ -122,12 +130,22 @@ function transportError(e: unknown, target: AdminTarget): CliError {
   const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
   const name = e instanceof Error ? e.name : '';
   if (code === 'ConnectionRefused' || code === 'ECONNREFUSED') {
-    return new CliError(`cannot reach the Cairn server at ${target.endpoint} (connection refused). Is it running? Set CAIRN_ADDRESS or pass --endpoint.`);
+    return new CliError(`cannot reach the Cairn server at ${target.endpoint} (connection refused). Is it running? Set CAIRN_ADDRESS or pass --endpoint; while it is stopped, --offline works on its drives directly.`);
   }
   if (name === 'TimeoutError') return new CliError(`the Cairn server at ${target.endpoint} did not answer within ${requestTimeoutMs / 1000} s`);
   if (tlsErrorCodes.has(code)) return new CliError(`TLS: the certificate of ${target.endpoint} is not trusted (${code}); pass --ca-file PATH, or --insecure for a self-signed test set-up`);
   const detail = e instanceof Error ? e.message : String(e);
   return new CliError(`cannot reach the Cairn server at ${target.endpoint}: ${code !== '' ? `${code}: ` : ''}${detail}`);
+}
+
+async function send(target: AdminTarget, method: string, url: string, headers: Headers, bytes: Uint8Array | undefined): Promise<Response> {
+  const body = bytes === undefined ? {} : { body: bytes };
+  if (target.local !== undefined) return (await target.local(new Request(url, { method, headers, ...body }))) ?? new Response(null, { status: 404 });
+  try {
+    return await fetch(url, { method, headers, ...body, signal: AbortSignal.timeout(requestTimeoutMs), ...(target.tls === undefined ? {} : { tls: target.tls }) });
+  } catch (e) {
+    throw transportError(e, target);
+  }
 }
 
 /** Calls the admin API; returns the parsed JSON body of a 2xx answer, throws CliError otherwise. */
@@ -139,18 +157,7 @@ export async function adminCall(target: AdminTarget, clock: Clock, method: 'GET'
     target.credentials,
     clock,
   );
-  let response: Response;
-  try {
-    response = await fetch(signed.url, {
-      method,
-      headers: signed.headers,
-      ...(bytes === undefined ? {} : { body: bytes }),
-      signal: AbortSignal.timeout(requestTimeoutMs),
-      ...(target.tls === undefined ? {} : { tls: target.tls }),
-    });
-  } catch (e) {
-    throw transportError(e, target);
-  }
+  const response = await send(target, method, signed.url, signed.headers, bytes);
   const text = await response.text();
   let parsed: unknown = null;
   try {

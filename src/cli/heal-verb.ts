@@ -17,6 +17,7 @@ Repairs missing, stale or corrupt (bitrot) shards and metadata from the other dr
   cairn heal BUCKET KEY   heal one object now and print how many shards were rewritten
 Whole-deployment and bucket heals run inside the server (one at a time); this command
 follows them until they finish. Stopping this command does not stop the heal.
+With --offline (server stopped) the heal runs in this command instead.
   --detach   start the heal and return
 
 ${connectionHelp}

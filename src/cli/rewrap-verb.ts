@@ -20,7 +20,9 @@ of its KMS key, without reading or rewriting object data. Run it after
 The job runs inside the server (one at a time). This command starts it and shows its
 progress until it ends: a bar on a terminal, one line per change otherwise. Stopping
 this command does not stop the job. If the job is interrupted (server restart, KMS
-outage), run the same command again: it continues from its last checkpoint.
+outage), run the same command again: it continues from its last checkpoint. With
+--offline (server stopped) the job runs in this command instead; Ctrl-C stops it and
+the next run continues from its checkpoint.
   --bucket B    only objects of bucket B
   --key-id K    only objects whose data key comes from KMS key K
   --restart     ignore the checkpoint and start from the first object

@@ -2,7 +2,9 @@
 // admin target, and one place that turns CliError into a message and exit code.
 import { parseArgs } from 'node:util';
 import { systemClock, type Clock } from '../util/clock.ts';
-import { CliError, connectionArgSpec, loadCliConfig, resolveTarget, type AdminTarget } from './admin-client.ts';
+import pkg from '../../package.json' with { type: 'json' };
+import { CliError, connectionArgSpec, loadCliConfig, resolveTarget, rootCredentials, type AdminTarget } from './admin-client.ts';
+import { openOffline } from './offline.ts';
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; default?: string | boolean; short?: string }>;
 
@@ -41,6 +43,7 @@ export async function runAdminVerb(
   io: VerbIo,
   body: (call: ParsedCall) => Promise<number>,
 ): Promise<number> {
+  const closers: (() => Promise<void>)[] = [];
   try {
     let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
     try {
@@ -51,10 +54,17 @@ export async function runAdminVerb(
     const count = parsed.positionals.length;
     if (count < spec.positionals.min || count > spec.positionals.max) throw new CliError(`Usage: ${spec.positionals.usage} (see cairn ${verbName} --help)`, 2);
     const values = parsed.values;
+    if (values['offline'] === true && values['detach'] === true) throw new CliError('--detach needs a running server; --offline runs the job in this command', 2);
     const target = async (): Promise<AdminTarget> => {
       const config = loadCliConfig(env);
       const endpoint = values['endpoint'];
       const caFile = values['ca-file'];
+      if (values['offline'] === true) {
+        const root = await rootCredentials(config);
+        const offline = await openOffline(config, root, typeof endpoint === 'string' ? URL.parse(endpoint) ?? undefined : undefined, pkg.version);
+        closers.push(() => offline.close());
+        return { endpoint: 'http://offline.invalid', credentials: root, region: config.region, tls: undefined, local: (req) => offline.handle(req) };
+      }
       return resolveTarget(config, {
         endpoint: typeof endpoint === 'string' ? endpoint : undefined,
         insecure: values['insecure'] === true,
@@ -68,6 +78,8 @@ export async function runAdminVerb(
       return e.exitCode;
     }
     throw e;
+  } finally {
+    for (const close of closers) await close();
   }
 }
 
