@@ -5,8 +5,8 @@ import { el, xmlDocument, type XmlElement } from './xml/writer.ts';
 export const xmlContentType = 'application/xml';
 
 export function xmlResponse(root: XmlElement, status = 200, headers: Record<string, string> = {}): Response {
-  const body = xmlDocument(root);
-  return new Response(body, { status, headers: { 'content-type': xmlContentType, ...headers } });
+  const body = Buffer.from(xmlDocument(root), 'utf8');
+  return new Response(body, { status, headers: { 'content-type': xmlContentType, 'content-length': String(body.length), ...headers } });
 }
 
 export function emptyResponse(status: number, headers: Record<string, string> = {}): Response {
@@ -34,8 +34,10 @@ export function errorResponse(err: ErrorDescription, resource: string, requestId
   }
   const extra = Object.entries(err.extra).map(([k, v]) => el(k, v));
   const doc = xmlDocument(el('Error', el('Code', err.code), el('Message', err.message), extra, el('Resource', resource), el('RequestId', requestId), el('HostId', hostId)), false);
+  const body = Buffer.from(doc, 'utf8');
   headers['content-type'] = xmlContentType;
-  return new Response(doc, { status: err.status, headers });
+  headers['content-length'] = String(body.length);
+  return new Response(body, { status: err.status, headers });
 }
 
 /** RFC 7231 date, as S3 prints Last-Modified. */

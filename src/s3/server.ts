@@ -31,7 +31,7 @@ export interface HttpServer {
 }
 
 /** Request bodies are read in pieces of about this size before backpressure pauses the socket. */
-const bodyHighWaterBytes = 1024 * 1024;
+const bodyHighWaterBytes = 4 * 1024 * 1024;
 
 function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
@@ -110,7 +110,11 @@ async function writeResponse(res: ServerResponse, response: Response, isHead: bo
 export function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
   const app = buildElysia(o.fetch);
   const scheme = o.tls === undefined ? 'http' : 'https';
+  let inFlight = 0;
+  let stopping = false;
+  let onIdle: (() => void) | undefined;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    inFlight++;
     void (async () => {
       let response: Response;
       try {
@@ -119,10 +123,15 @@ export function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
         o.logger.warn('request failed outside the S3 app', { error: String(e) });
         response = new Response(null, { status: 500 });
       }
+      // While draining, clients are told not to reuse the connection.
+      if (stopping) response.headers.set('connection', 'close');
       await writeResponse(res, response, req.method === 'HEAD');
     })().catch((e: unknown) => {
       o.logger.warn('response write failed', { error: String(e) });
       res.destroy();
+    }).finally(() => {
+      inFlight--;
+      if (stopping && inFlight === 0) onIdle?.();
     });
   };
   const options = { maxHeaderSize: o.headerBytesMax ?? 64 * 1024, keepAliveTimeout: 65_000, requestTimeout: 0 };
@@ -139,12 +148,19 @@ export function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
         url: `${scheme}://${shownHost}:${port}`,
         port,
         async stop(graceMs) {
+          stopping = true;
           let timer: ReturnType<typeof setTimeout> | undefined;
-          const closed = new Promise<boolean>((done) => server.close(() => done(true)));
+          const closed = new Promise<void>((done) => server.close(() => done()));
           server.closeIdleConnections();
-          const drained = await Promise.race([closed, new Promise<boolean>((done) => { timer = setTimeout(() => done(false), graceMs); })]);
+          const idle = new Promise<boolean>((done) => {
+            if (inFlight === 0) done(true);
+            onIdle = () => done(true);
+          });
+          const drained = await Promise.race([idle, new Promise<boolean>((done) => { timer = setTimeout(() => done(false), graceMs); })]);
           clearTimeout(timer);
-          if (!drained) server.closeAllConnections();
+          // Whatever is left is idle keep-alive connections, or requests past the grace period.
+          server.closeAllConnections();
+          await closed;
           return { drained };
         },
       });
