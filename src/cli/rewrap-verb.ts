@@ -10,7 +10,7 @@ import { runAdminVerb, str, type VerbIo } from './run.ts';
 
 const pollIntervalMs = 500;
 
-export const rewrapHelp = `Usage: cairn rewrap [--bucket B] [--key-id K] [--restart] [--detach]
+export const rewrapHelp = `Usage: cairn rewrap [--bucket B] [--key-id K] [--restart] [--detach | --status]
 
 Re-seals the KMS data key of every SSE-S3 and SSE-KMS object under the newest version
 of its KMS key, without reading or rewriting object data. Run it after
