@@ -2,7 +2,8 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CliError, loadCliConfig, resolveTarget } from './admin-client.ts';
+import { fixedClock } from '../util/clock.ts';
+import { adminCall, AdminCallError, CliError, loadCliConfig, resolveTarget } from './admin-client.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -44,5 +45,34 @@ describe('resolveTarget', () => {
     const error = await resolveTarget(loadCliConfig(env), noTls).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CliError);
     expect((error as Error).message).not.toContain('garbage-secret');
+  });
+});
+
+describe('adminCall', () => {
+  test('waits out a short 429 SlowDown and retries; gives up after a few tries with the server message', async () => {
+    let calls = 0;
+    let slowDowns = 1;
+    const server = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: () => {
+        calls++;
+        if (slowDowns-- > 0) return Response.json({ code: 'SlowDown', message: 'too many configuration changes' }, { status: 429, headers: { 'retry-after': '0' } });
+        return Response.json({ ok: true });
+      },
+    });
+    try {
+      const target = { endpoint: `http://127.0.0.1:${server.port}`, credentials: { accessKey: 'unit-root', secretKey: 'unit-root-secret' }, region: 'us-east-1', tls: undefined };
+      expect(await adminCall(target, fixedClock(Date.now()), 'POST', 'kms/keys/k1/rotate')).toEqual({ ok: true });
+      expect(calls).toBe(2);
+      slowDowns = 100;
+      calls = 0;
+      const error = await adminCall(target, fixedClock(Date.now()), 'POST', 'kms/keys/k1/rotate').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AdminCallError);
+      expect((error as AdminCallError).code).toBe('SlowDown');
+      expect(calls).toBe(4);
+    } finally {
+      void server.stop(true);
+    }
   });
 });

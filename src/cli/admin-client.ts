@@ -148,16 +148,28 @@ async function send(target: AdminTarget, method: string, url: string, headers: H
   }
 }
 
+const slowDownRetriesMax = 3;
+const slowDownWaitMsMax = 10_000;
+
 /** Calls the admin API; returns the parsed JSON body of a 2xx answer, throws CliError otherwise. */
 export async function adminCall(target: AdminTarget, clock: Clock, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
   const url = `${target.endpoint}${adminPrefix}/${path}`;
   const bytes = body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body));
-  const signed = signRequest(
-    { method, url, headers: bytes === undefined ? {} : { 'content-type': 'application/json' }, ...(bytes === undefined ? {} : { body: bytes }), region: target.region },
-    target.credentials,
-    clock,
-  );
-  const response = await send(target, method, signed.url, signed.headers, bytes);
+  let response: Response;
+  for (let attempt = 0; ; attempt++) {
+    // Signed per attempt: the signature carries the time.
+    const signed = signRequest(
+      { method, url, headers: bytes === undefined ? {} : { 'content-type': 'application/json' }, ...(bytes === undefined ? {} : { body: bytes }), region: target.region },
+      target.credentials,
+      clock,
+    );
+    response = await send(target, method, signed.url, signed.headers, bytes);
+    // Configuration calls are rate limited; a short wait the server asks for is worth taking.
+    const waitMs = Number(response.headers.get('retry-after') ?? 'NaN') * 1000;
+    if (response.status !== 429 || attempt >= slowDownRetriesMax || !(waitMs >= 0 && waitMs <= slowDownWaitMsMax)) break;
+    await response.body?.cancel();
+    await Bun.sleep(Math.max(waitMs, 100));
+  }
   const text = await response.text();
   let parsed: unknown = null;
   try {
