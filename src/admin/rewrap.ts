@@ -74,6 +74,8 @@ export class RewrapRunner {
   private live: RewrapProgress | null = null;
   private current: Promise<void> | undefined;
   private totalObjects: number | null = null;
+  /** Tells a count still walking for an earlier run from the current one. */
+  private runIndex = 0;
   private readonly checkpointName: string;
 
   constructor(private readonly deps: RewrapRunnerDeps) {
@@ -90,6 +92,7 @@ export class RewrapRunner {
     if (this.current !== undefined) return { started: false, reason: 'running' };
     this.live = null;
     this.totalObjects = null;
+    this.runIndex++;
     const { store, kms, clock, logger } = this.deps;
     const jobDeps: RewrapJobDeps<ObjectInfo> = {
       objects: (bucket) => store.walk(bucket as BucketName | undefined),
@@ -100,7 +103,7 @@ export class RewrapRunner {
       checkpointEvery: checkpointEveryObjects,
       onProgress: (p) => { this.live = { ...p, filter: { ...p.filter }, cursor: p.cursor === null ? null : { ...p.cursor } }; },
     };
-    void this.countObjects(filter.bucket);
+    void this.countObjects(filter.bucket, this.runIndex);
     this.current = runRewrap(jobDeps, { filter, restart })
       .then(
         (p) => {
@@ -118,13 +121,16 @@ export class RewrapRunner {
     return { started: true };
   }
 
-  private async countObjects(bucket: string | null): Promise<void> {
+  private async countObjects(bucket: string | null, runIndex: number): Promise<void> {
     let count = 0;
     try {
-      for await (const _ of this.deps.store.walk(bucket === null ? undefined : (bucket as BucketName))) count++;
-      this.totalObjects = count;
+      for await (const _ of this.deps.store.walk(bucket === null ? undefined : (bucket as BucketName))) {
+        if (runIndex !== this.runIndex) return;
+        count++;
+      }
+      if (runIndex === this.runIndex) this.totalObjects = count;
     } catch {
-      this.totalObjects = null; // the run itself reports the failure
+      // the run itself reports the failure; the total stays unknown
     }
   }
 
