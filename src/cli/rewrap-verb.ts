@@ -16,6 +16,8 @@ Re-seals the KMS data key of every SSE-S3 and SSE-KMS object under the newest ve
 of its KMS key, without reading or rewriting object data. Run it after
 "cairn kms key rotate"; once it reports 0 failed, older key versions may be retired
 (Vault: raise min_decryption_version). SSE-C and unencrypted objects are skipped.
+Multipart uploads still in progress are not re-sealed: complete or abort them before
+retiring old key versions.
 
 The job runs inside the server (one at a time). This command starts it and shows its
 progress until it ends: a bar on a terminal, one line per change otherwise. Stopping
