@@ -108,6 +108,26 @@ describe('multipart', () => {
     expect(md5(await bytesOf('bad'))).toBe(md5(pattern(1024, 1)));
   });
 
+  test('part checksums: a composite CRC32 on completion, and a mismatching one is InvalidPart', async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'crc', ChecksumAlgorithm: 'CRC32' }));
+    const bodies = [pattern(5 * MiB, 5), pattern(1000, 6)];
+    const parts: CompletedPart[] = [];
+    for (const [i, body] of bodies.entries()) {
+      const r = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'crc', UploadId, PartNumber: i + 1, Body: body, ChecksumAlgorithm: 'CRC32' }));
+      expect(r.ChecksumCRC32).toBeString();
+      parts.push({ PartNumber: i + 1, ETag: r.ETag, ChecksumCRC32: r.ChecksumCRC32 });
+    }
+    const listed = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'crc', UploadId }));
+    expect(listed.Parts?.map((p) => p.ChecksumCRC32)).toEqual(parts.map((p) => p.ChecksumCRC32));
+    const wrong = parts.map((p, i) => (i === 0 ? { ...p, ChecksumCRC32: 'AAAAAA==' } : p));
+    expect(await errorName(s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'crc', UploadId, MultipartUpload: { Parts: wrong } })))).toBe('InvalidPart');
+    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'crc', UploadId, MultipartUpload: { Parts: parts } }));
+    expect(done.ChecksumCRC32).toMatch(/-2$/);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'crc', ChecksumMode: 'ENABLED' }));
+    expect(head.ChecksumCRC32).toBe(done.ChecksumCRC32);
+    expect(md5(await bytesOf('crc'))).toBe(md5(Buffer.concat(bodies)));
+  });
+
   test('abort, unknown uploads and part number limits', async () => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'aborted' }));
     await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'aborted', UploadId, PartNumber: 1, Body: 'x' }));

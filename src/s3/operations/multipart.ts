@@ -40,7 +40,13 @@ export const createMultipartUpload: Handler = objectHandler(async (ctx, deps) =>
   const algorithm = algorithmHeader === null ? undefined : parseChecksumAlgorithm(algorithmHeader);
   if (algorithmHeader !== null && algorithm === undefined) throw new S3Error('InvalidRequest', 'Checksum algorithm provided is unsupported.');
   const planned = await deps.codec.planUpload({ bucket: ctx.bucket, key: ctx.key, headers: ctx.headers });
-  const internal = { ...planned.internal, ...(algorithm === undefined ? {} : { [checksumFields.algorithm]: algorithm }) };
+  const checksumType = ctx.headers.get('x-amz-checksum-type')?.toUpperCase();
+  if (checksumType !== undefined && checksumType !== 'COMPOSITE' && checksumType !== 'FULL_OBJECT') throw new S3Error('InvalidRequest', 'The x-amz-checksum-type header must be COMPOSITE or FULL_OBJECT.');
+  const internal = {
+    ...planned.internal,
+    ...(algorithm === undefined ? {} : { [checksumFields.algorithm]: algorithm }),
+    ...(checksumType === undefined ? {} : { [checksumFields.type]: checksumType }),
+  };
   const uploadId = await deps.store.createUpload(ctx.bucket, ctx.key, { userMeta, internal });
   const headers = { ...planned.responseHeaders, ...(algorithm === undefined ? {} : { 'x-amz-checksum-algorithm': algorithm }) };
   return xmlResponse(el('InitiateMultipartUploadResult', el('Bucket', ctx.bucket), el('Key', ctx.key), el('UploadId', uploadId)), 200, headers);
@@ -105,12 +111,18 @@ export const completeMultipartUpload: Handler = objectHandler(async (ctx, deps) 
       if (totalBytes > deps.limits.objectBytesMax) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(totalBytes), MaxSizeAllowed: String(deps.limits.objectBytesMax) });
       const planned = await deps.codec.planComplete(upload, parts, etag);
       const base = planned.internal ?? upload.internal;
-      return { ...planned, internal: { ...base, ...compositeChecksum(parts) } };
+      // A full-object checksum of a multipart upload is not computed here: the object then
+      // carries none rather than a composite one under the wrong type.
+      const wantsFullObject = upload.internal[checksumFields.type] === 'FULL_OBJECT';
+      return { ...planned, internal: { ...base, ...(wantsFullObject ? {} : compositeChecksum(parts)) } };
     },
   });
   const shown = deps.codec.listed(info);
   const location = `/${ctx.bucket}/${ctx.key.split('/').map(encodeURIComponent).join('/')}`;
-  const doc = el('CompleteMultipartUploadResult', el('Location', location), el('Bucket', ctx.bucket), el('Key', ctx.key), el('ETag', quoteEtag(shown.etag)));
+  const algorithm = info.internal[checksumFields.algorithm];
+  const value = info.internal[checksumFields.value];
+  const checksum = algorithm === undefined || value === undefined ? [] : [el(`Checksum${algorithm}`, value), el('ChecksumType', info.internal[checksumFields.type] ?? 'COMPOSITE')];
+  const doc = el('CompleteMultipartUploadResult', el('Location', location), el('Bucket', ctx.bucket), el('Key', ctx.key), el('ETag', quoteEtag(shown.etag)), checksum);
   return xmlResponse(doc, 200, checksumHeaders(info.internal));
 });
 
