@@ -84,9 +84,10 @@ interface Found {
   objRel: string;
 }
 
-async function findObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey): Promise<Found> {
+/** With jsonOnly, inline shard bytes are not read (HEAD needs only the metadata). */
+async function findObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey, jsonOnly = false): Promise<Found> {
   const objRel = objectRel(bucket, key);
-  const { answers, result } = await readObjectQuorum(ctx, objRel);
+  const { answers, result } = await readObjectQuorum(ctx, objRel, jsonOnly);
   if (result.kind === 'lost') throw quorumLost('read metadata');
   if (result.kind === 'absent') {
     await requireBucket(ctx, bucket);
@@ -99,7 +100,7 @@ async function findObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey)
 }
 
 export async function headObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey): Promise<ObjectInfo> {
-  const found = await findObject(ctx, bucket, key);
+  const found = await findObject(ctx, bucket, key, true);
   return toObjectInfo(bucket, key, found.meta);
 }
 
