@@ -11,6 +11,7 @@ const server = Bun.serve({
   hostname: '127.0.0.1',
   port: 0,
   maxRequestBodySize: 1024 ** 3,
+  development: false,
   async fetch(req) {
     const path = pathOf(req.url);
     if (req.method === 'PUT') {
