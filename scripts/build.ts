@@ -1,10 +1,12 @@
 // `npm run build`: the single executable dist/cairn via `bun build --compile`.
 // The storage erasure kernel is generated as WAT and compiled with wabt when the
-// process starts, so no generator step runs here. The MD5 worker is a second entry
-// point. The smoke check below proves the compiled binary starts (`cairn version`).
+// process starts, so no generator step runs here. Worker threads are extra entry points:
+// every src/**/*worker.ts is embedded (the executable can only start workers it holds).
+// The smoke check below proves the compiled binary starts (`cairn version`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Glob } from 'bun';
 
 const root = join(import.meta.dir, '..');
 const outfile = join(root, 'dist', 'cairn');
@@ -20,7 +22,7 @@ function run(cmd: string, args: string[]): string {
 }
 
 mkdirSync(join(root, 'dist'), { recursive: true });
-// Worker entry points must be named so the executable embeds them.
-run(process.execPath, ['build', '--compile', '--minify-syntax', '--sourcemap', 'src/main.ts', 'src/s3/md5-worker.ts', '--outfile', outfile]);
+const workers = [...new Glob('src/**/*worker.ts').scanSync({ cwd: root })].filter((f) => !f.endsWith('.test.ts')).sort();
+run(process.execPath, ['build', '--compile', '--minify-syntax', '--sourcemap', 'src/main.ts', ...workers, '--outfile', outfile]);
 const version = run(outfile, ['version']).trim();
-console.log(`[cairn build] ${outfile} (${version})`);
+console.log(`[cairn build] ${outfile} (${version}; workers: ${workers.join(', ')})`);
