@@ -4,7 +4,7 @@
 // New verbs (kms, rewrap, heal, audit) are added to the `verbs` table below.
 import { join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
-import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { ConfigError, loadConfig, statePaths, type Config } from './config/config.ts';
 import { createOpsLayer } from './admin/mount.ts';
 import { createObservability } from './observe/observability.ts';
 import { buildKms, keystoreSystemName } from './kms/factory.ts';
@@ -15,6 +15,7 @@ import { createS3App, reservedPrefixes } from './s3/app.ts';
 import { defaultHandlers } from './s3/operations/index.ts';
 import { bucketEncryptionHandlers } from './s3/sse/bucket-default.ts';
 import { createSseCodec } from './s3/sse/codec.ts';
+import { CryptoOffload } from './crypto/offload.ts';
 import { Md5Offload } from './s3/md5-offload.ts';
 import { defaultLimits } from './s3/context.ts';
 import { startHttpServer } from './s3/server.ts';
@@ -86,7 +87,7 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
     healScanIntervalMs: config.heal.scanIntervalMs,
     healScanObjectsPerSec: config.heal.objectsPerSecMax,
   });
-  const credentialsDir = join(config.drives[0] ?? '.', '.cairn.root');
+  const credentialsDir = statePaths(config).rootCredentialsDir;
   const root = await ensureRootCredentials({ user: config.rootUser, password: config.rootPassword, dir: credentialsDir, random });
   const extraUsers = config.credentialsFile === undefined ? [] : await loadCredentialsFile(config.credentialsFile);
   const credentials = createCredentialStore(root, extraUsers);
@@ -96,7 +97,7 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
   // reached on first use, so an unreachable Vault does not stop start-up: readiness reports it.
   const built = await buildKms(config.kms, {
     keystoreStore: { read: () => store.readSystem(keystoreSystemName), write: (b) => store.writeSystem(keystoreSystemName, b) },
-    generatedKeyDir: join(config.drives[0] ?? '.', '.cairn.kms'),
+    generatedKeyDir: statePaths(config).generatedKeyDir,
     sink: observability.kmsSink,
     random,
     clock,
@@ -108,6 +109,7 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
   const codec = createSseCodec({
     kms: built.kms, defaultKeyId: built.defaultKeyId, random, store: ops.s3Store,
     secure: config.tls !== undefined, sseCAllowInsecure: config.sseCAllowInsecure, partBytesMin: defaultLimits.partBytesMin,
+    offload: env.CAIRN_EXPERIMENT_NO_CRYPTO_WORKER === '1' ? undefined : new CryptoOffload(new URL('./crypto/offload-worker.ts', import.meta.url)),
   });
   const encryption = bucketEncryptionHandlers({ kms: built.kms, kmsAutoCreate: config.kms.backend !== 'none' && config.kms.autoCreate });
   const handlers = { ...defaultHandlers, GetBucketEncryption: encryption.get, PutBucketEncryption: encryption.put, DeleteBucketEncryption: encryption.del };

@@ -32,16 +32,16 @@ describe('resolveTarget', () => {
     expect(() => loadCliConfig({ CAIRN_ADDRESS: 'nonsense' })).toThrow(expect.objectContaining({ exitCode: 2 }));
   });
 
-  test('without CAIRN_ROOT_USER the generated root credentials file on the first drive is used', async () => {
+  test('without CAIRN_ROOT_USER the generated root credentials file in the state directory is used', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cairn-cli-creds-'));
     dirs.push(dir);
     const env = { CAIRN_DRIVES: `${dir}/d1,${dir}/d2`, CAIRN_ADDRESS: ':9000', CAIRN_KMS_BACKEND: 'none' };
     await expect(resolveTarget(loadCliConfig(env), noTls)).rejects.toThrow('CAIRN_ROOT_USER');
-    await mkdir(join(dir, 'd1', '.cairn.root'), { recursive: true });
-    await writeFile(join(dir, 'd1', '.cairn.root', 'root-credentials.json'), '{"accessKey":"CAIRNGENERATED01","secretKey":"generated-secret-0123456789"}\n');
+    await mkdir(join(dir, '.cairn'), { recursive: true });
+    await writeFile(join(dir, '.cairn', 'root-credentials.json'), '{"accessKey":"CAIRNGENERATED01","secretKey":"generated-secret-0123456789"}\n');
     const target = await resolveTarget(loadCliConfig(env), noTls);
     expect(target.credentials).toEqual({ accessKey: 'CAIRNGENERATED01', secretKey: 'generated-secret-0123456789' });
-    await writeFile(join(dir, 'd1', '.cairn.root', 'root-credentials.json'), 'garbage-secret');
+    await writeFile(join(dir, '.cairn', 'root-credentials.json'), 'garbage-secret');
     const error = await resolveTarget(loadCliConfig(env), noTls).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CliError);
     expect((error as Error).message).not.toContain('garbage-secret');

@@ -4,7 +4,7 @@
 // first drive), signs each call with SigV4 and turns failures into plain sentences.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { ConfigError, loadConfig, statePaths, type Config } from '../config/config.ts';
 import { parseCredentialsFile, rootCredentialsFileName, type StaticUser } from '../s3/credentials.ts';
 import { signRequest } from '../s3/sigv4/index.ts';
 import { adminPrefix } from '../admin/types.ts';
@@ -51,7 +51,7 @@ export const connectionHelp = `Connection (the server must be running):
   --offline        the server is stopped: open its drives and KMS directly, with the
                    server's CAIRN_* settings (refused while anything answers on its address)
 Credentials: CAIRN_ROOT_USER and CAIRN_ROOT_PASSWORD, else the root credentials the
-server generated in <first drive>/.cairn.root/${rootCredentialsFileName}.`;
+server generated in $CAIRN_STATE_DIR/${rootCredentialsFileName} (default: <drives' parent>/.cairn).`;
 
 export interface AdminTarget {
   endpoint: string;
@@ -92,7 +92,7 @@ function normalizeEndpoint(raw: string): string {
 
 export async function rootCredentials(config: Config): Promise<StaticUser> {
   if (config.rootUser !== undefined && config.rootPassword !== undefined) return { accessKey: config.rootUser, secretKey: config.rootPassword };
-  const path = join(config.drives[0] ?? '.', '.cairn.root', rootCredentialsFileName);
+  const path = join(statePaths(config).rootCredentialsDir, rootCredentialsFileName);
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -7,7 +7,7 @@
 import { access } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { Config } from '../config/config.ts';
+import { statePaths, type Config } from '../config/config.ts';
 import { createOpsLayer } from '../admin/mount.ts';
 import { buildKms, keystoreSystemName } from '../kms/factory.ts';
 import { generatedMasterKeyFileName } from '../kms/master-key.ts';
@@ -57,7 +57,7 @@ async function checkSafeToOpen(config: Config, endpoint: URL | undefined): Promi
   if (!formatted.some(Boolean)) throw new CliError(`--offline: no Cairn drives at ${config.drives.join(', ')} (set CAIRN_DRIVES as the server has it)`, 2);
   const kms = config.kms;
   if (kms.backend === 'local' && kms.secretKey === undefined && kms.secretKeyFile === undefined) {
-    const generated = join(config.drives[0] ?? '.', '.cairn.kms', generatedMasterKeyFileName);
+    const generated = join(statePaths(config).generatedKeyDir, generatedMasterKeyFileName);
     if (!(await exists(generated))) throw new CliError(`--offline: no KMS master key: set CAIRN_KMS_SECRET_KEY(_FILE) as the server has it (${generated} does not exist)`, 2);
   }
 }
@@ -85,7 +85,7 @@ export async function openOffline(config: Config, root: StaticUser, endpoint: UR
   try {
     const built = await buildKms(config.kms, {
       keystoreStore: { read: () => store.readSystem(keystoreSystemName), write: (b) => store.writeSystem(keystoreSystemName, b) },
-      generatedKeyDir: join(config.drives[0] ?? '.', '.cairn.kms'),
+      generatedKeyDir: statePaths(config).generatedKeyDir,
       sink: observability.kmsSink,
       random,
       clock,

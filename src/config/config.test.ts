@@ -8,6 +8,7 @@ describe('loadConfig', () => {
     expect(c.address).toEqual({ host: '0.0.0.0', port: 9000 });
     expect(c.drives).toEqual([1, 2, 3, 4].map((i) => resolve(`./data/drive${i}`)));
     expect(c.parity).toBeUndefined();
+    expect(c.stateDir).toBe(resolve('./data/.cairn'));
     expect(c.kms.backend).toBe('local');
     expect(c.metrics.auth).toBe('public');
     expect(Object.isFrozen(c) && Object.isFrozen(c.audit)).toBe(true);

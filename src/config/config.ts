@@ -1,5 +1,5 @@
 // Environment -> one frozen, validated Config. Nothing else in Cairn reads process.env.
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { ConfigError, address, bytes, duration, expandList, flag, int, oneOf, str, type Env } from './parse.ts';
 
@@ -32,6 +32,11 @@ export type KmsConfig =
 export interface Config {
   address: { host: string; port: number };
   drives: readonly string[];
+  /**
+   * Holds generated state: root credentials and the quickstart KMS master key. Kept
+   * beside the drives, not in one, so a lost or stolen drive carries neither.
+   */
+  stateDir: string;
   /** Undefined: the default for the drive count (DESIGN.md §3). */
   parity: number | undefined;
   fsync: boolean;
@@ -161,6 +166,7 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     address: address(env, 'CAIRN_ADDRESS', ':9000'),
     drives: driveList,
+    stateDir: resolve(str(env, 'CAIRN_STATE_DIR') ?? join(dirname(driveList[0] ?? './data/drive1'), '.cairn')),
     parity,
     fsync: flag(env, 'CAIRN_FSYNC', true),
     region: str(env, 'CAIRN_REGION') ?? 'us-east-1',
@@ -197,4 +203,9 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** Where generated state lives; the server and the CLI must agree. */
+export function statePaths(config: Pick<Config, 'stateDir'>): { rootCredentialsDir: string; generatedKeyDir: string } {
+  return { rootCredentialsDir: config.stateDir, generatedKeyDir: config.stateDir };
 }
