@@ -62,9 +62,11 @@ describe('lifecycle', () => {
     const signed = signRequest({ method: 'GET', url: `${first.endpoint}/`, payloadHash: 'UNSIGNED-PAYLOAD' }, { accessKey: access ?? '', secretKey: secret ?? '' }, systemClock);
     expect((await fetch(signed.url, { headers: signed.headers })).status).toBe(200);
     await first.stop({ keepDir: true });
-    const stored = join(dir, 'drive1', '.cairn.root');
-    const [file] = await readdir(stored);
-    expect(((await stat(join(stored, file ?? ''))).mode & 0o777).toString(8)).toBe('600');
+    // Beside the drives (CAIRN_STATE_DIR defaults to <drives' parent>/.cairn), never inside one.
+    const stored = join(dir, '.cairn');
+    expect(await readdir(stored)).toContain('root-credentials.json');
+    expect(((await stat(join(stored, 'root-credentials.json'))).mode & 0o777).toString(8)).toBe('600');
+    for (const drive of ['drive1', 'drive2', 'drive3', 'drive4']) expect(await readdir(join(dir, drive))).not.toContain('.cairn.root');
     const second = await startServer({ dir, env });
     expect(second.output()).toContain(`Root access key: ${access}`);
     expect(second.output()).not.toContain(secret ?? 'never');
