@@ -180,6 +180,30 @@ describe('payload verification failures store nothing', () => {
   });
 });
 
+describe('interrupted uploads', () => {
+  test('a client that disconnects mid-body stores nothing', async () => {
+    const signed = signRequest({ method: 'PUT', url: `${server.endpoint}/${bucket}/cut-off`, payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'content-length': '10000000' } }, { accessKey: server.accessKey, secretKey: server.secretKey }, systemClock);
+    await new Promise<void>((resolve) => {
+      void Bun.connect({
+        hostname: '127.0.0.1',
+        port: Number(new URL(server.endpoint).port),
+        socket: {
+          open(sock) {
+            let head = 'PUT /neg-bucket/cut-off HTTP/1.1\r\n';
+            signed.headers.forEach((v, k) => { head += `${k}: ${v}\r\n`; });
+            sock.write(`${head}\r\n${'x'.repeat(100_000)}`);
+            setTimeout(() => sock.end(), 200);
+          },
+          data() {},
+          close() { resolve(); },
+        },
+      });
+    });
+    await Bun.sleep(300);
+    expect(await stored('cut-off')).toBe(false);
+  });
+});
+
 describe('request validation', () => {
   test('malformed XML', async () => {
     const create = await signedFetch('POST', `/${bucket}/xml?uploads`);

@@ -40,9 +40,17 @@ function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
         controller.enqueue(new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength));
         if ((controller.desiredSize ?? 0) <= 0) req.pause();
       });
-      req.on('end', () => controller.close());
-      req.on('error', (e) => controller.error(e));
-      req.on('aborted', () => controller.error(new Error('request aborted')));
+      let settled = false;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        fn();
+      };
+      req.on('end', () => settle(() => controller.close()));
+      req.on('error', (e) => settle(() => controller.error(e)));
+      req.on('aborted', () => settle(() => controller.error(new Error('request aborted'))));
+      // A connection that closes before the body ended must not leave the reader waiting.
+      req.on('close', () => settle(() => controller.error(new Error('connection closed before the body ended'))));
     },
     pull() {
       req.resume();
