@@ -80,6 +80,11 @@ function toRequest(req: IncomingMessage, scheme: 'http' | 'https'): Request {
 }
 
 async function writeResponse(res: ServerResponse, response: Response, isHead: boolean): Promise<void> {
+  if (res.destroyed) {
+    // The client went away (e.g. mid-upload): nobody is left to answer.
+    await response.body?.cancel().catch(() => undefined);
+    return;
+  }
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => { headers[name] = value; });
   res.writeHead(response.status, headers);
@@ -103,7 +108,7 @@ async function writeResponse(res: ServerResponse, response: Response, isHead: bo
     for (;;) {
       const next = await reader.read();
       if (next.done || closed) break;
-      if (!res.write(next.value) && !closed) await new Promise<void>((resolve) => { wake = resolve; });
+      if (!res.write(next.value) && !closed && !res.destroyed) await new Promise<void>((resolve) => { wake = resolve; });
       wake = undefined;
     }
     res.off('drain', onDrain);
