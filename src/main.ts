@@ -15,7 +15,6 @@ import { createS3App, reservedPrefixes } from './s3/app.ts';
 import { defaultHandlers } from './s3/operations/index.ts';
 import { bucketEncryptionHandlers } from './s3/sse/bucket-default.ts';
 import { createSseCodec } from './s3/sse/codec.ts';
-import { CryptoOffload } from './crypto/offload.ts';
 import { Md5Offload } from './s3/md5-offload.ts';
 import { defaultLimits } from './s3/context.ts';
 import { startHttpServer } from './s3/server.ts';
@@ -109,7 +108,6 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
   const codec = createSseCodec({
     kms: built.kms, defaultKeyId: built.defaultKeyId, random, store: ops.s3Store,
     secure: config.tls !== undefined, sseCAllowInsecure: config.sseCAllowInsecure, partBytesMin: defaultLimits.partBytesMin,
-    offload: env.CAIRN_EXPERIMENT_NO_CRYPTO_WORKER === '1' ? undefined : new CryptoOffload(new URL('./crypto/offload-worker.ts', import.meta.url)),
   });
   const encryption = bucketEncryptionHandlers({ kms: built.kms, kmsAutoCreate: config.kms.backend !== 'none' && config.kms.autoCreate });
   const handlers = { ...defaultHandlers, GetBucketEncryption: encryption.get, PutBucketEncryption: encryption.put, DeleteBucketEncryption: encryption.del };
