@@ -2,9 +2,18 @@
 // (none, SSE-S3, SSE-KMS with the local KMS, SSE-C) against one Cairn server process
 // (4 drives, fsync off, SSE-C allowed over loopback HTTP so every mode runs on the same
 // transport). Modes are interleaved round by round so background load hits all alike.
-// Prints the median MB/s per case and each mode's ratio to none; the last line is JSON.
+// Prints the median MB/s per case, each mode's ratio to none, and the server's CPU time
+// per MiB (user + system of the server process, all threads): on a shared 2-core machine
+// wall-clock ratios swing with other load, CPU per MiB does not. Last line: one JSON object.
 //   bun scripts/bench/sse.ts [--quick]
+//
+// Findings (2 cores, shared): AES-256-GCM alone costs 0.6-1.4 ms/MiB of CPU here, about
+// as much as a whole plain GET (1.4-1.7 ms/MiB), so in-line SSE GETs land near 0.5-0.8 of
+// plain when CPU-bound; PUT (6.5-7 ms/MiB plain) near 0.8-0.95. Tried and dropped: one
+// output chunk per input chunk (fewer stream hops, one extra copy: no CPU gain), and
+// AES on a worker thread (no free core when client and server share 2 busy cores: worse).
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +42,13 @@ const sseHeaders: Record<Mode, Record<string, string>> = {
   },
 };
 const readHeaders = (mode: Mode): Record<string, string> => (mode === 'sse-c' ? sseHeaders['sse-c'] : {});
+
+/** CPU time (user + system, all threads) the server process has used, in ms: robust to other load on the machine. */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in 100 Hz ticks
+}
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -75,7 +91,7 @@ async function timed(method: 'PUT' | 'GET', url: string, headers: Record<string,
   return performance.now() - t0;
 }
 
-interface CaseResult { putMBps: number; getMBps: number }
+interface CaseResult { putMBps: number; getMBps: number; putCpuMsPerMiB: number; getCpuMsPerMiB: number }
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'cairn-bench-sse-'));
@@ -88,7 +104,7 @@ async function main(): Promise<void> {
     if (made.status !== 200) throw new Error(`create bucket: ${made.status}`);
     for (const { sizeBytes, rounds } of sizes) {
       const body = new Uint8Array(sizeBytes).map((_, i) => (i * 2654435761) >>> 24);
-      const samples = Object.fromEntries(modes.map((m) => [m, { put: [] as number[], get: [] as number[] }])) as Record<Mode, { put: number[]; get: number[] }>;
+      const samples = Object.fromEntries(modes.map((m) => [m, { put: [] as number[], get: [] as number[], putCpuMs: 0, getCpuMs: 0 }])) as Record<Mode, { put: number[]; get: number[]; putCpuMs: number; getCpuMs: number }>;
       // Warm-up: one untimed PUT and GET per mode (KMS key creation, JIT).
       for (const mode of modes) {
         await timed('PUT', `${bucketUrl}/${mode}-${sizeBytes}`, sseHeaders[mode], body);
@@ -99,12 +115,22 @@ async function main(): Promise<void> {
         for (let i = 0; i < modes.length; i++) {
           const mode = modes[(i + r) % modes.length]!;
           const key = `${bucketUrl}/${mode}-${sizeBytes}`;
+          let cpu0 = cpuMsOf(proc.pid);
           samples[mode].put.push(sizeBytes / MiB / ((await timed('PUT', key, sseHeaders[mode], body)) / 1000));
+          let cpu1 = cpuMsOf(proc.pid);
+          samples[mode].putCpuMs += cpu1 - cpu0;
+          cpu0 = cpu1;
           samples[mode].get.push(sizeBytes / MiB / ((await timed('GET', key, readHeaders(mode))) / 1000));
+          cpu1 = cpuMsOf(proc.pid);
+          samples[mode].getCpuMs += cpu1 - cpu0;
         }
       }
       const label = sizeBytes >= MiB * 64 ? '64MiB' : '1MiB';
-      results[label] = Object.fromEntries(modes.map((m) => [m, { putMBps: median(samples[m].put), getMBps: median(samples[m].get) }])) as Record<Mode, CaseResult>;
+      const mib = (rounds * sizeBytes) / MiB;
+      results[label] = Object.fromEntries(modes.map((m) => [m, {
+        putMBps: median(samples[m].put), getMBps: median(samples[m].get),
+        putCpuMsPerMiB: samples[m].putCpuMs / mib, getCpuMsPerMiB: samples[m].getCpuMs / mib,
+      }])) as Record<Mode, CaseResult>;
     }
   } finally {
     proc.kill('SIGTERM');
@@ -114,7 +140,7 @@ async function main(): Promise<void> {
 
   const ratios: Record<string, Record<Mode, { put: number; get: number }>> = {};
   let worst = Infinity;
-  console.log('case    mode     PUT MB/s  ratio   GET MB/s  ratio');
+  console.log('case    mode     PUT MB/s  ratio   GET MB/s  ratio   server CPU ms/MiB PUT  GET');
   for (const [label, byMode] of Object.entries(results)) {
     const base = byMode.none;
     ratios[label] = {} as Record<Mode, { put: number; get: number }>;
@@ -122,14 +148,14 @@ async function main(): Promise<void> {
       const r = { put: byMode[mode].putMBps / base.putMBps, get: byMode[mode].getMBps / base.getMBps };
       ratios[label][mode] = r;
       if (mode !== 'none') worst = Math.min(worst, r.put, r.get);
-      console.log(`${label.padEnd(7)} ${mode.padEnd(8)} ${byMode[mode].putMBps.toFixed(0).padStart(8)}  ${r.put.toFixed(2).padStart(5)}  ${byMode[mode].getMBps.toFixed(0).padStart(9)}  ${r.get.toFixed(2).padStart(5)}`);
+      console.log(`${label.padEnd(7)} ${mode.padEnd(8)} ${byMode[mode].putMBps.toFixed(0).padStart(8)}  ${r.put.toFixed(2).padStart(5)}  ${byMode[mode].getMBps.toFixed(0).padStart(9)}  ${r.get.toFixed(2).padStart(5)}   ${byMode[mode].putCpuMsPerMiB.toFixed(2).padStart(21)}  ${byMode[mode].getCpuMsPerMiB.toFixed(2).padStart(4)}`);
     }
   }
   const round = (x: number): number => Math.round(x * 1000) / 1000;
   console.log(`worst SSE ratio to none: ${worst.toFixed(3)} (target >= 0.90)`);
   console.log(JSON.stringify({
     bench: 'sse', quick, unit: 'MB/s (MiB/s), median per request, concurrency 1',
-    results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([m, r]) => [m, { putMBps: round(r.putMBps), getMBps: round(r.getMBps) }]))])),
+    results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([m, r]) => [m, { putMBps: round(r.putMBps), getMBps: round(r.getMBps), putCpuMsPerMiB: round(r.putCpuMsPerMiB), getCpuMsPerMiB: round(r.getCpuMsPerMiB) }]))])),
     ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([m, r]) => [m, { put: round(r.put), get: round(r.get) }]))])),
     worstRatio: round(worst), targetRatio: 0.9, meetsTarget: worst >= 0.9,
   }));
