@@ -213,9 +213,10 @@ describe('multipart', () => {
         expect(await errorOf(s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: 4, Body: 'x' })))).toEqual({ code: 'InvalidRequest', status: 400 });
         expect(await errorOf(s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: 4, Body: 'x', ...sdkSseC(keyB) })))).toEqual({ code: 'AccessDenied', status: 403 });
       }
-      await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: [
+      const completed = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: [
         { PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.CopyPartResult?.ETag }, { PartNumber: 3, ETag: p3.ETag },
       ] } }));
+      expect([completed.ServerSideEncryption, completed.SSEKMSKeyId]).toEqual([putFields(mode)['ServerSideEncryption'], putFields(mode)['SSEKMSKeyId']]);
       const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...readFields(mode) }));
       expect(head.ContentLength).toBe(whole.length);
       expectEcho(head, mode);

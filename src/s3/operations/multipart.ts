@@ -17,6 +17,7 @@ import { writePrecondition } from './conditions.ts';
 import { metaFromHeaders, refuseUnsupportedWriteHeaders } from './meta.ts';
 import { bucketHandler, objectHandler, type Handler } from './types.ts';
 import { hashedBody, requestBody, writePart, writeResponseHeaders } from './write.ts';
+import { storedSseHeaders } from '../sse/headers.ts';
 
 const listPartsMax = 1000;
 const listUploadsMax = 1000;
@@ -123,7 +124,7 @@ export const completeMultipartUpload: Handler = objectHandler(async (ctx, deps) 
   const value = info.internal[checksumFields.value];
   const checksum = algorithm === undefined || value === undefined ? [] : [el(`Checksum${algorithm}`, value), el('ChecksumType', info.internal[checksumFields.type] ?? 'COMPOSITE')];
   const doc = el('CompleteMultipartUploadResult', el('Location', location), el('Bucket', ctx.bucket), el('Key', ctx.key), el('ETag', quoteEtag(shown.etag)), checksum);
-  return xmlResponse(doc, 200, checksumHeaders(info.internal));
+  return xmlResponse(doc, 200, { ...storedSseHeaders(info.internal), ...checksumHeaders(info.internal) });
 });
 
 export const abortMultipartUpload: Handler = objectHandler(async (ctx, deps) => {
