@@ -30,6 +30,9 @@ export interface HttpServer {
   stop(graceMs: number): Promise<{ drained: boolean }>;
 }
 
+/** Response bytes buffered for the socket before the body stream waits for it to drain. */
+const responseBufferBytesMax = 4 * 1024 * 1024;
+
 /** Request bodies are read in pieces of about this size before backpressure pauses the socket. */
 const bodyHighWaterBytes = 4 * 1024 * 1024;
 
@@ -105,10 +108,16 @@ async function writeResponse(res: ServerResponse, response: Response, isHead: bo
     void reader.cancel().catch(() => undefined);
   });
   try {
+    // The next piece is requested before this one has drained, so drive reads overlap
+    // the socket; up to responseBufferBytesMax may wait in the response buffer.
+    let nextRead = reader.read();
     for (;;) {
-      const next = await reader.read();
+      const next = await nextRead;
       if (next.done || closed) break;
-      if (!res.write(next.value) && !closed && !res.destroyed) await new Promise<void>((resolve) => { wake = resolve; });
+      nextRead = reader.read();
+      nextRead.catch(() => undefined);
+      res.write(next.value);
+      if (res.writableLength > responseBufferBytesMax && !closed && !res.destroyed) await new Promise<void>((resolve) => { wake = resolve; });
       wake = undefined;
     }
     res.off('drain', onDrain);
