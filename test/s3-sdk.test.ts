@@ -93,10 +93,12 @@ describe('objects', () => {
   });
 
   test('default content type, empty objects, keys with odd characters', async () => {
-    const keys = ['empty', 'sp ace/and+plus', 'uni/ünï/€', 'a//b', 'q?x=1&y#z', '.hidden/..x/...', 'dot/./seg', 'up/../x', `${'k'.repeat(1000)}`];
-    for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key === 'empty' ? '' : key }));
+    const keys = ['folder/', 'folder/inner', 'a', 'a/b', 'empty', 'sp ace/and+plus', 'uni/ünï/€', 'a//b', 'q?x=1&y#z', '.hidden/..x/...', 'dot/./seg', 'up/../x', `${'k'.repeat(1000)}`];
+    for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key === 'empty' || key === 'folder/' ? '' : key }));
     expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'empty' }))).ContentLength).toBe(0);
-    for (const key of keys) expect(await text(key)).toBe(key === 'empty' ? '' : key);
+    for (const key of keys) expect(await text(key)).toBe(key === 'empty' || key === 'folder/' ? '' : key);
+    const folder = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'folder/', Delimiter: '/' }));
+    expect(folder.Contents?.map((c) => c.Key)).toEqual(['folder/', 'folder/inner']);
     expect((await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k'.repeat(1025), Body: 'x' })))).name).toBe('KeyTooLongError');
   });
 
