@@ -57,7 +57,9 @@ test('a non-S3 error from storage is InternalError, logged with the request id, 
 test('mounted routes answer reserved paths before authentication; unmounted ones fall through', async () => {
   const { app, events } = appWith({});
   app.mount({ prefix: '/cairn/', handle: (req) => (new URL(req.url).pathname === '/cairn/health/live' ? new Response('live') : undefined) });
-  expect(await (await app.handle(new Request('http://127.0.0.1:9000/cairn/health/live'))).text()).toBe('live');
+  const live = await app.handle(new Request('http://127.0.0.1:9000/cairn/health/live'));
+  expect(await live.text()).toBe('live');
+  expect(live.headers.get('x-amz-request-id')).toMatch(/^[0-9A-F]{16}$/);
   const other = await app.handle(signed('GET', '/cairn/other'));
   expect(await other.text()).toContain('<Code>InvalidBucketName</Code>');
   const anonymous = await app.handle(new Request('http://127.0.0.1:9000/minio/health/live'));

@@ -92,7 +92,7 @@ export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandle
       if (headerBytes(req.headers) > deps.limits.headerBytesMax) throw new S3Error('RequestHeaderSectionTooLarge', undefined, { MaxSizeAllowed: String(deps.limits.headerBytesMax) });
       if (isReserved(raw.rawPath) && !isVirtualHost(req, deps.domain)) {
         const mounted = await serveReserved(req, raw);
-        if (mounted !== undefined) return mounted;
+        if (mounted !== undefined) return withRequestId(mounted, requestId, hostId);
       }
       const query = new URLSearchParams(raw.rawQuery);
       route = routeRequest(req.method, query, req.headers, targetOf(raw.rawPath, req.headers.get('host'), deps.domain));
@@ -155,6 +155,17 @@ export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandle
     mount: (route) => { mounts.push(route); },
     elysia: (fetch = handle) => buildElysia(fetch),
   };
+}
+
+/** Mounted handlers answer with their own Response; it gets the request ids too when its headers can change. */
+function withRequestId(res: Response, requestId: string, hostId: string): Response {
+  try {
+    if (!res.headers.has('x-amz-request-id')) res.headers.set('x-amz-request-id', requestId);
+    if (!res.headers.has('x-amz-id-2')) res.headers.set('x-amz-id-2', hostId);
+  } catch {
+    // Immutable headers (a forwarded fetch Response): leave them as they are.
+  }
+  return res;
 }
 
 function isVirtualHost(req: Request, domain: string | undefined): boolean {
