@@ -165,6 +165,8 @@ describe('copy', () => {
         expectEcho(out, to, keyB);
         const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...readFields(to, keyB) }));
         expectEcho(got, to, keyB);
+        expect(out.CopyObjectResult?.ETag).toBe(got.ETag);
+        if (to === 'none' || to === 'sse-s3') expect(got.ETag).toBe(`"${md5Hex(body)}"`);
         expect(md5Hex(await bytesOf(got))).toBe(md5Hex(body));
       }
     });

@@ -126,7 +126,9 @@ export const copyObject: Handler = objectHandler(async (ctx, deps) => {
     extraInternal: copiedChecksum(info),
   });
   ctx.stats.sseMode = written.plan.sseMode;
-  return copyResult(written.stored.etag, written.stored.modTimeMs, written.plan.responseHeaders);
+  // A codec may show clients another ETag than the stored one (SSE-S3: the plaintext MD5, stored sealed).
+  const shownEtag = written.plan.responseHeaders['etag']?.replace(/^"|"$/g, '') ?? written.stored.etag;
+  return copyResult(shownEtag, written.stored.modTimeMs, written.plan.responseHeaders);
 });
 
 /** x-amz-copy-source-range: bytes=first-last, within the source. */
