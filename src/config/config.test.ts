@@ -65,5 +65,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ CAIRN_KMS_SECRET_KEY: key }).kms.backend).toBe('local');
     const v = loadConfig({ CAIRN_KMS_BACKEND: 'vault', CAIRN_KMS_VAULT_ENDPOINT: 'http://127.0.0.1:8200/', CAIRN_KMS_VAULT_APPROLE_ID: 'r', CAIRN_KMS_VAULT_APPROLE_SECRET: 's' });
     expect(v.kms.backend === 'vault' && v.kms.endpoint).toBe('http://127.0.0.1:8200');
+    const alias = loadConfig({ CAIRN_KMS_BACKEND: 'vault', CAIRN_KMS_VAULT_ADDR: 'https://v:8200', CAIRN_KMS_VAULT_TOKEN: 't', CAIRN_KMS_VAULT_KEY_NAME: 'objects' });
+    expect(alias.kms.backend === 'vault' && [alias.kms.endpoint, alias.kms.defaultKeyId]).toEqual(['https://v:8200', 'objects']);
   });
 });

@@ -80,7 +80,7 @@ function drives(env: Env): string[] {
 function kmsConfig(env: Env): KmsConfig {
   const backend = oneOf(env, 'CAIRN_KMS_BACKEND', ['local', 'vault', 'none'] as const, 'local');
   const autoCreate = flag(env, 'CAIRN_KMS_AUTO_CREATE', true);
-  const defaultKeyId = str(env, 'CAIRN_KMS_DEFAULT_KEY') ?? 'cairn-default';
+  const defaultKeyId = str(env, 'CAIRN_KMS_DEFAULT_KEY') ?? str(env, 'CAIRN_KMS_VAULT_KEY_NAME') ?? 'cairn-default';
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(defaultKeyId)) throw new ConfigError('CAIRN_KMS_DEFAULT_KEY', 'a key name of letters, digits, . _ - (max 128)', defaultKeyId);
   if (backend === 'none') return { backend };
   if (backend === 'local') {
@@ -91,11 +91,12 @@ function kmsConfig(env: Env): KmsConfig {
     if (secretKeyFile !== undefined) checkMasterKey('CAIRN_KMS_SECRET_KEY_FILE', readSecretFile('CAIRN_KMS_SECRET_KEY_FILE', secretKeyFile));
     return { backend, secretKey, secretKeyFile, autoCreate, defaultKeyId };
   }
-  const endpoint = str(env, 'CAIRN_KMS_VAULT_ENDPOINT');
+  // CAIRN_KMS_VAULT_ADDR is accepted too, after Vault's own VAULT_ADDR.
+  const endpoint = str(env, 'CAIRN_KMS_VAULT_ENDPOINT') ?? str(env, 'CAIRN_KMS_VAULT_ADDR');
   if (endpoint === undefined || !/^https?:\/\/[^\s/]+/.test(endpoint)) throw new ConfigError('CAIRN_KMS_VAULT_ENDPOINT', 'the Vault URL, for example https://vault.example:8200', endpoint ?? '');
   const token = str(env, 'CAIRN_KMS_VAULT_TOKEN');
   const appRoleId = str(env, 'CAIRN_KMS_VAULT_APPROLE_ID');
-  const appRoleSecretId = str(env, 'CAIRN_KMS_VAULT_APPROLE_SECRET');
+  const appRoleSecretId = str(env, 'CAIRN_KMS_VAULT_APPROLE_SECRET') ?? str(env, 'CAIRN_KMS_VAULT_APPROLE_SECRET_ID');
   if (token === undefined && (appRoleId === undefined || appRoleSecretId === undefined)) {
     throw new ConfigError('CAIRN_KMS_VAULT_TOKEN', 'a token, or both CAIRN_KMS_VAULT_APPROLE_ID and CAIRN_KMS_VAULT_APPROLE_SECRET', '');
   }
