@@ -15,6 +15,8 @@ interface Job {
 
 /** Bytes sent to the worker but not yet hashed, per body, before the stream waits. */
 export const md5PendingBytesMax = 8 * 1024 * 1024;
+/** Bodies hashed on the worker at once; more hash inline (see `available`). */
+export const md5WorkerJobsMax = 2;
 /** Bytes per message to the worker. */
 const md5BatchBytes = 1024 * 1024;
 
@@ -52,8 +54,13 @@ export class Md5Offload {
     this.worker.unref();
   }
 
+  /**
+   * Whether a new body should hash here. The worker pays off while it runs beside a busy
+   * main thread; once several bodies share it, copying to it costs more CPU than hashing
+   * inline, and on two cores the total CPU is what limits throughput.
+   */
   get available(): boolean {
-    return this.failure === undefined;
+    return this.failure === undefined && this.jobs.size < md5WorkerJobsMax;
   }
 
   private onMessage(m: Out): void {
