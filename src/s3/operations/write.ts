@@ -26,8 +26,10 @@ export function requestBody(ctx: RequestContext, deps: S3Deps, sizeBytesMax: num
     throw new S3Error('EntityTooLarge', undefined, { ProposedSize: declared.trim(), MaxSizeAllowed: String(sizeBytesMax) });
   }
   // With Content-MD5 the verifier hashes anyway; otherwise large bodies hash beside the main thread.
-  const offload = deps.md5Offload?.available === true && !ctx.headers.has('content-md5') && (declaredBytes ?? 0) >= md5OffloadBytesMin ? deps.md5Offload?.stage() : undefined;
-  const body = verifiedBody(ctx.req.body, ctx.auth, ctx.headers, { computeMd5: offload === undefined, sizeBytesMax });
+  const useOffload = deps.md5Offload?.available === true && !ctx.headers.has('content-md5') && (declaredBytes ?? 0) >= md5OffloadBytesMin;
+  const body = verifiedBody(ctx.req.body, ctx.auth, ctx.headers, { computeMd5: !useOffload, sizeBytesMax });
+  // Created only once the headers passed: a stage is a worker job until its stream ends or is cancelled.
+  const offload = useOffload ? deps.md5Offload?.stage() : undefined;
   if (offload === undefined) return { stream: body.stream, result: body.result };
   return {
     stream: offload.wrap(body.stream),
