@@ -111,6 +111,8 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
   });
   const encryption = bucketEncryptionHandlers({ kms: built.kms, kmsAutoCreate: config.kms.backend !== 'none' && config.kms.autoCreate });
   const handlers = { ...defaultHandlers, GetBucketEncryption: encryption.get, PutBucketEncryption: encryption.put, DeleteBucketEncryption: encryption.del };
+  // Resolved from this file: in a compiled executable all modules share one import.meta.url.
+  const md5Offload = new Md5Offload(new URL('./s3/md5-worker.ts', import.meta.url));
   const app = createS3App({
     // Bucket metadata through the config cache; setting writes invalidate it (ops layer).
     store: ops.s3Store, credentials, clock, random, logger,
@@ -121,8 +123,7 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
     limits: defaultLimits,
     owner: { id: root.accessKey, displayName: root.accessKey },
     onRequestDone: (e) => ops.onRequestDone(e),
-    // Resolved from this file: in a compiled executable all modules share one import.meta.url.
-    md5Offload: new Md5Offload(new URL('./s3/md5-worker.ts', import.meta.url)),
+    md5Offload,
   }, handlers);
   for (const prefix of reservedPrefixes) app.mount({ prefix, handle: (req) => ops.handle(req) });
   const http = await startHttpServer({ host: config.address.host, port: config.address.port, tls: config.tls, fetch: ops.wrap(app.handle), logger });
@@ -143,6 +144,7 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
   });
   const { drained } = await http.stop(config.shutdownGraceMs);
   if (!drained) logger.warn('grace period over: closed the remaining connections', { graceMs: config.shutdownGraceMs });
+  md5Offload.terminate();
   await store.close();
   await ops.close();
   logger.info('stopped');

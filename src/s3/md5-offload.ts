@@ -50,8 +50,9 @@ export class Md5Offload {
       }
       this.jobs.clear();
     };
-    // The worker must not keep the process alive at shutdown.
-    this.worker.unref();
+    // Not unref()'d: Bun then polls for the worker's messages and keeps the main thread
+    // busy while it waits for acks (measured: as much CPU as hashing inline). The owner
+    // calls terminate() at shutdown instead.
   }
 
   /**
