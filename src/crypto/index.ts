@@ -10,3 +10,5 @@ export { SseFields } from './sse-internal.ts';
 export type { SseMode, SseKind, SseCKey, ObjectRef } from './sse-types.ts';
 export { sealNewObject, openObject, describe, storedMode, partKey, sealEtag, openEtag, rewrapInternal, type SseDeps, type SealedNewObject, type DescribeOptions } from './sse.ts';
 export { wipe } from './wipe.ts';
+export { MetadataKey, rewrapMetadataKey, metadataKeyDocName, metadataKeyContext, type MetadataKeyDeps, type SystemDocs } from './metadata-key.ts';
+export { sealEtagLocal, openEtagLocal, sealedEtagKind } from './sse-etag.ts';

@@ -24,8 +24,10 @@ export const SseFields = Object.freeze({
   kmsClientContext: 'sse-kms-client-context',
   /** 'true' when the client asked for an S3 Bucket Key (accepted and echoed). */
   bucketKeyEnabled: 'sse-bucket-key-enabled',
-  /** base64, SSE-S3 only: the plaintext ETag sealed under the object key. */
+  /** base64, SSE-S3 only, format v1 (read only): the plaintext ETag sealed under the object key. */
   sealedEtag: 'sse-sealed-etag',
+  /** base64, SSE-S3 only, format v2: the plaintext ETag sealed under the metadata key (etag-seal.ts). */
+  sealedEtagV2: 'sse-sealed-etag-v2',
 });
 
 export type StoredMode = 'sse-s3' | 'sse-kms' | 'sse-c';

@@ -45,8 +45,8 @@ export interface ReadPlan {
   readonly sseMode: SseModeName;
   /** A plaintext range [offset, offset + length), already clamped to `size`. */
   open(range: ByteRange | undefined): Promise<ReadableStream<Uint8Array>>;
-  /** The plaintext of a whole-object stream already fetched from storage. */
-  decodeWhole(stored: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
+  /** The plaintext of a whole-object stream already fetched from storage (may open a key first, so errors still answer). */
+  decodeWhole(stored: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> | Promise<ReadableStream<Uint8Array>>;
   /** Called when no stream was opened (HEAD, 304, errors). A stream that was opened owns the plan's resources. */
   dispose(): void;
 }
@@ -58,8 +58,10 @@ export interface ObjectCodec {
   /** CompleteMultipartUpload: the final object's fields from the upload's and its parts'. */
   planComplete(upload: UploadInfo, parts: readonly PartInfo[], etag: string): Promise<BeforeCommitResult> | BeforeCommitResult;
   planRead(info: ObjectInfo, headers: Headers, role: ReadRole, store: ObjectStore): Promise<ReadPlan>;
-  /** Size and ETag shown in listings (plaintext view, no key material needed). */
+  /** Size and ETag shown in listings (plaintext view, no per-object key material needed). */
   listed(info: ObjectInfo): { size: number; etag: string };
+  /** Called once per listing page before `listed`: lets a codec load what it needs (e.g. a server-wide key). */
+  prepareListing?(objects: readonly ObjectInfo[]): Promise<void>;
   /** Size and ETag of an uploaded part shown by ListParts. */
   listedPart(part: PartInfo): { size: number; etag: string };
 }

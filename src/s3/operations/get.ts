@@ -79,7 +79,7 @@ async function readObject(ctx: ObjectContext, deps: S3Deps, head: boolean): Prom
       return new Response(null, { status: sel.status, headers });
     }
     // From here the stream owns whatever the plan set up (keys are released when it ends).
-    const stream = got !== undefined && sel.range === undefined ? p.decodeWhole(got.stream) : await p.open(sel.range);
+    const stream = got !== undefined && sel.range === undefined ? await p.decodeWhole(got.stream) : await p.open(sel.range);
     return new Response(stream, { status: sel.status, headers });
   } catch (e) {
     plan?.dispose();

@@ -34,7 +34,9 @@ async function runList(ctx: BucketContext, deps: S3Deps, args: ListArgs, marker:
     await deps.store.headBucket(ctx.bucket);
     return { objects: [], commonPrefixes: [], isTruncated: false, nextMarker: '' };
   }
-  return deps.store.list(ctx.bucket, { prefix: args.prefix, delimiter: args.delimiter, marker, maxKeys: args.maxKeys });
+  const result = await deps.store.list(ctx.bucket, { prefix: args.prefix, delimiter: args.delimiter, marker, maxKeys: args.maxKeys });
+  await deps.codec.prepareListing?.(result.objects);
+  return result;
 }
 
 function optional(name: string, value: string | undefined): XmlElement | undefined {

@@ -98,7 +98,7 @@ test('round trip: whole, ranged and from an already fetched stream', async () =>
   const plan2 = await codec(true).planRead(info, sseCHeaders(), 'object', store);
   expect((await drain(await plan2.open({ offset: 65_000, length: 70_000 }))).bytes.equals(Buffer.from(body.subarray(65_000, 135_000)))).toBe(true);
   const plan3 = await codec(true).planRead(info, sseCHeaders(), 'object', store);
-  expect((await drain(plan3.decodeWhole((await store.get(bucket, 'obj' as ObjectKey)).stream))).bytes.equals(Buffer.from(body))).toBe(true);
+  expect((await drain(await plan3.decodeWhole((await store.get(bucket, 'obj' as ObjectKey)).stream))).bytes.equals(Buffer.from(body))).toBe(true);
 });
 
 test('a flipped stored byte errors the stream; only authentic bytes before it are delivered', async () => {

@@ -6,12 +6,14 @@ import * as sse from '../../crypto/index.ts';
 import type { Kms } from '../../kms/types.ts';
 import type { ObjectInfo, ObjectStore, PartInfo } from '../../storage/types.ts';
 import type { Random } from '../../util/random.ts';
+import { systemClock, type Clock } from '../../util/clock.ts';
 import type { ObjectCodec, ReadPlan, ReadRole, SseModeName, WritePlan, WriteTarget } from '../codec.ts';
 import { S3Error } from '../errors.ts';
 import type { PayloadResult } from '../sigv4/index.ts';
 import { bucketDefaultMode } from './bucket-default.ts';
 import { refuseInsecureCustomerKey, sseStep, toS3Error } from './errors.ts';
-import { decodeSingle, fromIterator, openMultipart, openSingle, plainSizes } from './read.ts';
+import { decodeSingle, openMultipart, openSingle, plainSizes } from './read.ts';
+import { assertNever } from '../../util/assert.ts';
 
 export interface SseCodecOptions {
   kms: Kms | undefined;
@@ -26,6 +28,7 @@ export interface SseCodecOptions {
   sseCAllowInsecure: boolean;
   /** Parts but the last must hold at least this much plaintext. */
   partBytesMin: number;
+  clock?: Clock;
 }
 
 /** Marks a stored part as an encrypted stream, so ListParts can report its plaintext size. */
@@ -61,6 +64,15 @@ export function createSseCodec(o: SseCodecOptions): ObjectCodec {
   const secure = o.secure || o.sseCAllowInsecure;
   /** Encrypted objects show a random ETag: the plaintext MD5 is never stored in clear. */
   const opaqueEtag = (): string => Buffer.from(o.random.bytes(16)).toString('hex');
+  const store = o.store;
+  /** Seals SSE-S3 ETags so that listings and HEAD open them without a KMS call per object. */
+  const metadataKey = o.kms === undefined || o.defaultKeyId === undefined ? null : new sse.MetadataKey({
+    kms: o.kms,
+    defaultKeyId: o.defaultKeyId,
+    docs: { read: (n) => store.readSystem(n), write: (n, b) => store.writeSystem(n, b) },
+    clock: o.clock ?? systemClock,
+  });
+  const etags = etagView(metadataKey);
 
   /** The destination mode of an object write or upload: its own headers, else the bucket default. */
   async function destinationMode(target: Omit<WriteTarget, 'part'>): Promise<sse.SseMode> {
@@ -69,17 +81,18 @@ export function createSseCodec(o: SseCodecOptions): ObjectCodec {
     return own ?? (await bucketDefaultMode(o.store, target.bucket)) ?? { kind: 'none' };
   }
 
-  function encryptedWritePlan(objectKey: Uint8Array, internal: Record<string, string>, responseHeaders: Record<string, string>, sealEtag: boolean, extra: Record<string, string>): WritePlan {
+  /** `etagKey`: SSE-S3 object writes seal the plaintext MD5 under the metadata key. */
+  function encryptedWritePlan(objectKey: Uint8Array, internal: Record<string, string>, responseHeaders: Record<string, string>, etagKey: { key: Uint8Array; ref: sse.ObjectRef } | null, extra: Record<string, string>): WritePlan {
     let wiped = false;
     const plan: WritePlan = {
       internal: { ...internal, ...extra },
       encode: (plain) => plain.pipeThrough(sse.encryptStream(objectKey, { random: o.random })),
       finish: async (plain) => {
         const md5 = requireMd5(plain);
-        if (!sealEtag) return { etag: opaqueEtag(), internal: {} };
-        // SSE-S3: clients see the plaintext MD5 (this response, GET, HEAD); only its sealed form is stored.
+        if (etagKey === null) return { etag: opaqueEtag(), internal: {} };
+        // SSE-S3: clients see the plaintext MD5 (this response, listings, GET, HEAD); only its sealed form is stored.
         responseHeaders['etag'] = `"${md5}"`;
-        return { etag: opaqueEtag(), internal: { [sse.SseFields.sealedEtag]: await sse.sealEtag(objectKey, md5, o.random) } };
+        return { etag: opaqueEtag(), internal: { [sse.SseFields.sealedEtagV2]: sse.sealEtagLocal(etagKey.key, md5, internal, etagKey.ref, o.random) } };
       },
       responseHeaders,
       sseMode: modeName(internal),
@@ -95,13 +108,16 @@ export function createSseCodec(o: SseCodecOptions): ObjectCodec {
   async function planObjectWrite(target: WriteTarget): Promise<WritePlan> {
     const mode = await destinationMode(target);
     if (mode.kind === 'none') return plainWritePlan();
-    const sealed = await sseStep(() => sse.sealNewObject(mode, { bucket: target.bucket, key: target.key }, deps));
+    const ref = { bucket: target.bucket, key: target.key };
+    // Before the body is read: a KMS that cannot give the metadata key fails the PUT up front.
+    const etagKey = mode.kind === 'sse-s3' ? { key: await sseStep(() => requireMetadataKey(metadataKey)), ref } : null;
+    const sealed = await sseStep(() => sse.sealNewObject(mode, ref, deps));
     const objectKey = sealed.objectKey;
     if (objectKey === null) return plainWritePlan();
     const sseC = mode.kind === 'sse-c' ? mode : null;
     const headers = sse.describe(sealed.internal, { sseC, includeContext: true });
     if (sseC !== null) sse.wipe(sseC.key);
-    return encryptedWritePlan(objectKey, sealed.internal, headers, mode.kind === 'sse-s3', {});
+    return encryptedWritePlan(objectKey, sealed.internal, headers, etagKey, {});
   }
 
   /** UploadPart / UploadPartCopy: the part key comes from the upload's sealed object key. */
@@ -114,7 +130,7 @@ export function createSseCodec(o: SseCodecOptions): ObjectCodec {
       if (objectKey === null) return plainWritePlan();
       const partKey = sse.partKey(objectKey, partNumber);
       sse.wipe(objectKey);
-      return encryptedWritePlan(partKey, upload.internal, sse.describe(upload.internal, { sseC }), false, { [encryptedPartField]: 'true' });
+      return encryptedWritePlan(partKey, upload.internal, sse.describe(upload.internal, { sseC }), null, { [encryptedPartField]: 'true' });
     } finally {
       sse.wipe(sseC?.key);
     }
@@ -123,22 +139,23 @@ export function createSseCodec(o: SseCodecOptions): ObjectCodec {
   async function planRead(info: ObjectInfo, headers: Headers, role: ReadRole, store: ObjectStore): Promise<ReadPlan> {
     refuseInsecureCustomerKey(headers, secure);
     const sseC = await sseStep(() => (role === 'object' ? sse.parseReadSse(headers) : sse.parseCopySourceSse(headers)));
-    let objectKey: Uint8Array | null;
-    try {
-      objectKey = await sseStep(() => sse.openObject(info.internal, { bucket: info.bucket, key: info.key }, sseC, deps));
-    } finally {
-      sse.wipe(sseC?.key);
+    const ref = { bucket: info.bucket, key: info.key };
+    const stored = await sseStep(() => sse.storedMode(info.internal));
+    // KMS-sealed keys open lazily (only a body read needs them): HEAD works while the KMS is down.
+    const lazy = (stored === 'sse-s3' || stored === 'sse-kms') && sseC === null;
+    let eager: Uint8Array | null = null;
+    if (!lazy) {
+      try {
+        eager = await sseStep(() => sse.openObject(info.internal, ref, sseC, deps));
+      } finally {
+        sse.wipe(sseC?.key);
+      }
+      if (eager === null) return plainReadPlan(info, store);
     }
-    if (objectKey === null) return plainReadPlan(info, store);
-    const key = objectKey;
-    let released = false;
-    const release = (): void => {
-      if (!released) sse.wipe(key);
-      released = true;
-    };
+    const keys = objectKeyHolder(eager, () => sseStep(() => sse.openObject(info.internal, ref, null, deps)));
     try {
       const { size, partSizes } = await sseStep(() => plainSizes(info));
-      const etag = (await sseStep(() => sse.openEtag(key, info.internal))) ?? info.etag;
+      const etag = await etags.forRead(info, keys.get);
       // Copy sources echo nothing: the destination's headers describe the result.
       const responseHeaders = role === 'object' ? sse.describe(info.internal, { sseC }) : {};
       return {
@@ -149,38 +166,51 @@ export function createSseCodec(o: SseCodecOptions): ObjectCodec {
         sseMode: modeName(info.internal),
         open: async (range) => {
           try {
+            const key = await keys.get();
             if (partSizes === undefined) {
               const stream = await openSingle(store, info, key, size, range);
-              release(); // the decrypt stage copied the key
+              keys.release(); // the decrypt stage copied the key
               return stream;
             }
-            return await openMultipart(store, info, key, partSizes, range, release);
+            return await openMultipart(store, info, key, partSizes, range, keys.release);
           } catch (e) {
-            release();
+            keys.release();
             throw toS3Error(e);
           }
         },
-        decodeWhole: (stored) => {
+        decodeWhole: async (stored) => {
+          let key: Uint8Array;
+          try {
+            key = await keys.get();
+          } catch (e) {
+            keys.release();
+            throw e;
+          }
           if (partSizes === undefined) {
             const stream = decodeSingle(stored, key, size);
-            release();
+            keys.release();
             return stream;
           }
           // Parts are separate streams under separate keys: read them through the ranged path.
           void stored.cancel().catch(() => undefined);
-          const opened = openMultipart(store, info, key, partSizes, undefined, release);
-          return lazyStream(opened);
+          return openMultipart(store, info, key, partSizes, undefined, keys.release);
         },
-        dispose: release,
+        dispose: keys.release,
       };
     } catch (e) {
-      release();
+      keys.release();
       throw e;
     }
   }
 
+  async function prepareListing(objects: readonly ObjectInfo[]): Promise<void> {
+    if (metadataKey === null || metadataKey.cached() !== null) return;
+    if (objects.some((info) => sse.sealedEtagKind(info.internal) === 'v2')) await metadataKey.tryGet();
+  }
+
   return {
-    listed: (info) => ({ size: listedSize(info), etag: info.etag }),
+    listed: (info) => ({ size: listedSize(info), etag: etags.forListing(info) }),
+    prepareListing,
     listedPart: (part) => ({ size: part.internal[encryptedPartField] === 'true' ? safePlainSize(part.size) : part.size, etag: part.etag }),
     planWrite: (target) => (target.part === undefined ? planObjectWrite(target) : planPartWrite({ ...target, part: target.part })),
     async planUpload(target) {
@@ -243,10 +273,76 @@ function plainReadPlan(info: ObjectInfo, store: ObjectStore): ReadPlan {
   };
 }
 
-/** A stream whose source is still being opened; an open failure errors the stream. */
-function lazyStream(opened: Promise<ReadableStream<Uint8Array>>): ReadableStream<Uint8Array> {
-  async function* relay(): AsyncGenerator<Uint8Array> {
-    yield* await opened;
-  }
-  return fromIterator(relay());
+/** The object key of one read: given (SSE-C, already opened) or opened on first need; release() wipes it. */
+function objectKeyHolder(given: Uint8Array | null, open: () => Promise<Uint8Array | null>): { get: () => Promise<Uint8Array>; release: () => void } {
+  let key = given;
+  let opening: Promise<Uint8Array> | null = given === null ? null : Promise.resolve(given);
+  let released = false;
+  const release = (): void => {
+    if (!released && key !== null) sse.wipe(key);
+    released = true;
+  };
+  const get = (): Promise<Uint8Array> => {
+    opening ??= open().then((k) => {
+      if (k === null) throw new S3Error('InternalError', 'object encryption metadata is invalid');
+      if (released) {
+        sse.wipe(k);
+        throw new S3Error('InternalError', 'the read was already finished');
+      }
+      key = k;
+      return k;
+    });
+    if (released) return Promise.reject(new S3Error('InternalError', 'the read was already finished'));
+    return opening;
+  };
+  return { get, release };
+}
+
+async function requireMetadataKey(metadataKey: sse.MetadataKey | null): Promise<Uint8Array> {
+  if (metadataKey === null) throw new sse.SseError('NotImplemented', 'Server side encryption specified but KMS is not configured');
+  return metadataKey.get();
+}
+
+/** The ETag clients see for an encrypted object: the SSE-S3 plaintext MD5 where it can be opened, else the stored one. */
+function etagView(metadataKey: sse.MetadataKey | null): {
+  forListing(info: ObjectInfo): string;
+  forRead(info: ObjectInfo, objectKey: () => Promise<Uint8Array>): Promise<string>;
+} {
+  const ref = (info: ObjectInfo): sse.ObjectRef => ({ bucket: info.bucket, key: info.key });
+  return {
+    forListing(info) {
+      const key = metadataKey?.cached() ?? null;
+      if (key === null || sse.sealedEtagKind(info.internal) !== 'v2') return info.etag;
+      // A listing never fails over one object's damaged metadata; reading it reports that.
+      return sse.openEtagLocal(key, info.internal, ref(info)) ?? info.etag;
+    },
+    async forRead(info, objectKey) {
+      const kind = sse.sealedEtagKind(info.internal);
+      switch (kind) {
+        case 'none':
+          return info.etag;
+        case 'v2': {
+          // KMS down since start: show the stored ETag, as listings do, rather than fail.
+          const key = metadataKey === null ? null : await metadataKey.tryGet();
+          if (key === null) return info.etag;
+          const etag = sse.openEtagLocal(key, info.internal, ref(info));
+          if (etag === null) throw new S3Error('InternalError', 'object encryption metadata is invalid: sealed ETag');
+          return etag;
+        }
+        case 'v1': {
+          // Written before v2: the ETag is sealed under the object key itself.
+          let key: Uint8Array;
+          try {
+            key = await objectKey();
+          } catch (e) {
+            if (e instanceof S3Error && e.status === 503) return info.etag;
+            throw e;
+          }
+          return (await sseStep(() => sse.openEtag(key, info.internal))) ?? info.etag;
+        }
+        default:
+          return assertNever(kind);
+      }
+    },
+  };
 }
