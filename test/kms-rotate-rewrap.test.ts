@@ -5,13 +5,13 @@
 // rewrap cut short by a KMS outage and a server restart resumes from its checkpoint.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import {
-  CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand, type S3Client,
+  CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { VaultDouble } from '../src/kms/testing/vault-double.ts';
 import { cliEnv, localDataKeyVersions, runCli, type CliResult } from './helpers/cli.ts';
 import { sdkClient } from './helpers/clients.ts';
 import { startServer, type StartedServer } from './helpers/server.ts';
-import { customerKey, markedBody, masterKeyEnv, sdkSseC } from './helpers/sse.ts';
+import { customerKey, markedBody, masterKeyEnv, md5Hex, sdkSseC } from './helpers/sse.ts';
 
 // Each test starts servers and runs the CLI as child processes; 2 shared cores make that slow.
 const slowMs = 120_000;
@@ -192,6 +192,17 @@ describe('rotate and rewrap with Vault Transit (double)', () => {
     expect(expectOk(await runCli(['rewrap', '--key-id', 'vkey'], env)).stdout).toContain('rewrap done (all buckets, KMS key vkey)');
     vault.transit.configure('vkey', { min_decryption_version: 2 });
     await expectAllReadable(s3, [...inA, ...inB]);
+
+    // The metadata key (it seals SSE-S3 ETags) was re-sealed by the rewrap too: a restarted
+    // server, which must open it again, still lists the plaintext MD5 and writes SSE-S3.
+    await server.stop({ keepDir: true });
+    server = await startServer({ env: kmsEnv, dir: server.dir });
+    s3.destroy();
+    s3 = sdkClient(server);
+    const sseS3 = inA.find((w) => w.key === 's3')!;
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'vault-a', Prefix: 's3' }));
+    expect(listed.Contents?.[0]?.ETag).toBe(`"${md5Hex(sseS3.body)}"`);
+    await expectAllReadable(s3, [sseS3, await put(s3, 'vault-a', 's3-after', { kind: 'sse-s3' }, 3000, 46)]);
   }, slowMs);
 });
 

@@ -6,6 +6,7 @@ import { rewrapInternal } from '../crypto/sse.ts';
 import { kmsKeyName } from '../crypto/sse-kms.ts';
 import { SseError } from '../crypto/errors.ts';
 import { SseFields } from '../crypto/sse-internal.ts';
+import { rewrapMetadataKey } from '../crypto/metadata-key.ts';
 import { readRewrapProgress, runRewrap, type RewrapFilter, type RewrapJobDeps, type RewrapOutcome, type RewrapProgress } from '../kms/rewrap-job.ts';
 import { validateKeyId } from '../kms/key-id.ts';
 import type { Kms } from '../kms/types.ts';
@@ -104,7 +105,8 @@ export class RewrapRunner {
       onProgress: (p) => { this.live = { ...p, filter: { ...p.filter }, cursor: p.cursor === null ? null : { ...p.cursor } }; },
     };
     void this.countObjects(filter.bucket, this.runIndex);
-    this.current = runRewrap(jobDeps, { filter, restart })
+    this.current = this.rewrapMetadataKey(filter)
+      .then(() => runRewrap(jobDeps, { filter, restart }))
       .then(
         (p) => {
           if (p.state === 'failed') logger.warn('rewrap stopped', { error: p.lastError ?? 'unknown', scanned: p.scanned, failed: p.failed });
@@ -119,6 +121,21 @@ export class RewrapRunner {
       )
       .finally(() => { this.current = undefined; });
     return { started: true };
+  }
+
+  /**
+   * The server-wide metadata key (it seals SSE-S3 ETags) is re-sealed on every run whose
+   * key filter matches, whatever the bucket filter: a raised min_decryption_version must
+   * not leave it behind. A failure is logged; the object walk reports outages itself.
+   */
+  private async rewrapMetadataKey(filter: RewrapFilter): Promise<void> {
+    const { store, kms, logger } = this.deps;
+    try {
+      const done = await rewrapMetadataKey(kms, { read: (n) => store.readSystem(n), write: (n, b) => store.writeSystem(n, b) }, filter.keyId);
+      if (done) logger.info('rewrap: metadata key re-sealed', {});
+    } catch (e) {
+      logger.warn('rewrap: metadata key not re-sealed', { error: e instanceof Error ? e.message.slice(0, 300) : 'unknown' });
+    }
   }
 
   private async countObjects(bucket: string | null, runIndex: number): Promise<void> {
