@@ -4,6 +4,7 @@ import { assert } from '../util/assert.ts';
 import { defaultEngine, type AeadKey, type PackageCipher } from './engine.ts';
 import { CryptoError } from './errors.ts';
 import { openPackage, settleAll } from './seal-package.ts';
+import { openIntoChunk } from './open-in-place.ts';
 import { PackageChecker } from './package-checker.ts';
 import { PackageSplitter } from './package-splitter.ts';
 import type { PackageRange } from './range.ts';
@@ -19,6 +20,12 @@ export interface DecryptOptions {
   packageCount?: number;
   /** With packageCount: whether the last expected package is the final one. Default true. */
   lastIsFinal?: boolean;
+  /**
+   * The input chunks are handed over: nothing reads them after this stage, so their
+   * memory is reused for the plaintext (one output view per input chunk, no fresh
+   * buffer per package). Off by default: callers' buffers are left unchanged.
+   */
+  reuseInput?: boolean;
 }
 
 /** Decrypts with `objectKey` (32 bytes, copied at once: callers may wipe theirs on return). */
@@ -58,6 +65,11 @@ export function decryptStream(objectKey: Uint8Array, opts: DecryptOptions = {}):
     },
     async transform(chunk, ctrl) {
       const packages = splitter.push(chunk);
+      if (opts.reuseInput === true) {
+        assert(key !== undefined, 'decryptStream: key not imported');
+        await openIntoChunk(key, chunk, packages, { check: (pkg) => checker.check(pkg), emit: (plain) => ctrl.enqueue(plain) });
+        return;
+      }
       for (let i = 0; i < packages.length; i += batchPackages) {
         await openGroup(packages.slice(i, i + batchPackages), ctrl);
       }

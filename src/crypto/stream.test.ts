@@ -29,6 +29,10 @@ describe('encryptStream/decryptStream', () => {
           const back = await pipe(sealed.bytes, decryptStream(key, { engine, batchPackages: 5 - batch, ...counted }), chunks);
           expect(back.error).toBeUndefined();
           expect(Buffer.compare(back.bytes, plain)).toBe(0);
+          // Opening into the input chunks (the server's read path) gives the same bytes.
+          const inPlace = await pipe(sealed.bytes, decryptStream(key, { engine, reuseInput: true, ...counted }), chunks);
+          expect(inPlace.error).toBeUndefined();
+          expect(Buffer.compare(inPlace.bytes, plain)).toBe(0);
         }
       }
     });

@@ -23,11 +23,15 @@ const join = (parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(p
 
 /** Decrypts `stored` and checks it fails, emitting at most the authentic packages before `firstBad`. */
 async function expectRejected(stored: Uint8Array, firstBad: number, opts: DecryptOptions = {}): Promise<void> {
+  // In place (reuseInput), packages inside one chunk are opened into it: big chunks test that.
+  const variants = [{ reuseInput: false, sizes: [50000] }, { reuseInput: true, sizes: [50000] }, { reuseInput: true, sizes: [1 << 20] }, { reuseInput: true, sizes: [P + 40, 3 * P] }];
   for (const engine of Object.values(engines)) {
-    const out = await pipe(stored, decryptStream(key, { engine, ...opts }), [50000]);
-    expect(out.error).toBeInstanceOf(CryptoError);
-    expect(out.bytes.length).toBeLessThanOrEqual(firstBad * P);
-    expect(Buffer.compare(out.bytes, plain.subarray(0, out.bytes.length))).toBe(0);
+    for (const v of variants) {
+      const out = await pipe(stored, decryptStream(key, { engine, ...opts, reuseInput: v.reuseInput }), v.sizes);
+      expect(out.error).toBeInstanceOf(CryptoError);
+      expect(out.bytes.length).toBeLessThanOrEqual(firstBad * P);
+      expect(Buffer.compare(out.bytes, plain.subarray(0, out.bytes.length))).toBe(0);
+    }
   }
 }
 
@@ -39,9 +43,11 @@ describe('tamper detection', () => {
       for (let bit = 0; bit < 8; bit++) {
         const t = sealed.slice();
         t[i]! ^= 1 << bit;
-        const out = await pipe(t, decryptStream(key), [1 << 20]);
-        expect(out.error).toBeInstanceOf(CryptoError);
-        expect(out.bytes.length).toBe(0);
+        for (const reuseInput of [false, true]) {
+          const out = await pipe(t, decryptStream(key, { reuseInput }), [1 << 20]);
+          expect(out.error).toBeInstanceOf(CryptoError);
+          expect(out.bytes.length).toBe(0);
+        }
       }
     }
   });

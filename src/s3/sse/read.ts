@@ -6,6 +6,12 @@ import * as sse from '../../crypto/index.ts';
 import type { ByteRange, ObjectInfo, ObjectStore } from '../../storage/types.ts';
 import { S3Error } from '../errors.ts';
 
+/**
+ * Storage hands each chunk of a read over (fresh per request, read by nothing else), so
+ * the decrypt stage writes the plaintext into it instead of allocating per package.
+ */
+const handedOver = { reuseInput: true } as const;
+
 const emptyStream = (): ReadableStream<Uint8Array> => new ReadableStream({ start: (c) => c.close() });
 
 /** Plaintext sizes of an encrypted object and its parts (stored sizes are deterministic). */
@@ -29,11 +35,11 @@ export async function openSingle(store: ObjectStore, info: ObjectInfo, objectKey
   const r = range === undefined ? sse.wholeStream(plainSize) : sse.mapRange(range.offset, range.length, plainSize);
   if (r.packageCount === 0) return emptyStream();
   const stored = await storedRange(store, info, r.storedOffset, r.storedLength);
-  return stored.pipeThrough(sse.decryptRangeStream(objectKey, r));
+  return stored.pipeThrough(sse.decryptRangeStream(objectKey, r, handedOver));
 }
 
 export function decodeSingle(stored: ReadableStream<Uint8Array>, objectKey: Uint8Array, plainSize: number): ReadableStream<Uint8Array> {
-  return stored.pipeThrough(sse.decryptRangeStream(objectKey, sse.wholeStream(plainSize)));
+  return stored.pipeThrough(sse.decryptRangeStream(objectKey, sse.wholeStream(plainSize), handedOver));
 }
 
 /**
@@ -52,7 +58,7 @@ export async function openMultipart(store: ObjectStore, info: ObjectInfo, object
     const stored = await storedRange(store, info, seg.partStoredOffset + seg.storedOffset, seg.storedLength);
     const partKey = sse.partKey(objectKey, part.partNumber);
     try {
-      return stored.pipeThrough(sse.decryptRangeStream(partKey, seg));
+      return stored.pipeThrough(sse.decryptRangeStream(partKey, seg, handedOver));
     } finally {
       sse.wipe(partKey); // the decrypt stage holds its own copy
     }
