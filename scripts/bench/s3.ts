@@ -4,7 +4,10 @@
 // concurrency 1 and 8, three rounds each (baseline and Cairn back to back per round).
 // Prints median MB/s, ops/s, p50/p99 latency and the median ratio Cairn/baseline; the
 // last line is one JSON object. The machine is shared, so single rounds vary a lot.
-//   bun scripts/bench/s3.ts [--quick]
+// Server CPU (all threads, from /proc) per MiB is printed beside wall-clock figures: on a
+// shared machine it is the steadier measure of cost.
+//   bun scripts/bench/s3.ts [--quick] [--only=PUT64,GET1,...]
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +26,7 @@ interface Case {
   ops: number;
 }
 
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const cases: Case[] = [
   { sizeBytes: 64 * MiB, concurrency: 1, ops: quick ? 3 : 6 },
   { sizeBytes: 64 * MiB, concurrency: 8, ops: quick ? 8 : 16 },
@@ -36,6 +40,8 @@ const rounds = quick ? 1 : 3;
 const keysMax = 32;
 
 interface Result {
+  /** Server process CPU (user + system, all threads) per MiB moved. */
+  cpuMsPerMiB: number;
   mbPerSec: number;
   opsPerSec: number;
   p50Ms: number;
@@ -72,8 +78,15 @@ async function request(method: 'PUT' | 'GET', url: string, body?: Uint8Array): P
   return n;
 }
 
-async function runCase(base: string, c: Case, method: 'PUT' | 'GET', body: Uint8Array, tag: string): Promise<Result> {
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+async function runCase(base: string, pid: number, c: Case, method: 'PUT' | 'GET', body: Uint8Array, tag: string): Promise<Result> {
   const latencies: number[] = [];
+  const cpu0 = cpuMsOf(pid);
   let next = 0;
   const t0 = performance.now();
   const worker = async (): Promise<void> => {
@@ -87,8 +100,9 @@ async function runCase(base: string, c: Case, method: 'PUT' | 'GET', body: Uint8
   };
   await Promise.all(Array.from({ length: c.concurrency }, () => worker()));
   const seconds = (performance.now() - t0) / 1000;
+  const cpuMsPerMiB = (cpuMsOf(pid) - cpu0) / ((c.ops * c.sizeBytes) / MiB);
   latencies.sort((a, b) => a - b);
-  return { mbPerSec: (c.ops * c.sizeBytes) / MiB / seconds, opsPerSec: c.ops / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return { cpuMsPerMiB, mbPerSec: (c.ops * c.sizeBytes) / MiB / seconds, opsPerSec: c.ops / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
 function median(xs: number[]): number {
@@ -99,11 +113,11 @@ function median(xs: number[]): number {
 
 /** Per-field medians over rounds. */
 function medianResult(rs: Result[]): Result {
-  return { mbPerSec: median(rs.map((r) => r.mbPerSec)), opsPerSec: median(rs.map((r) => r.opsPerSec)), p50Ms: median(rs.map((r) => r.p50Ms)), p99Ms: median(rs.map((r) => r.p99Ms)) };
+  return { cpuMsPerMiB: median(rs.map((r) => r.cpuMsPerMiB)), mbPerSec: median(rs.map((r) => r.mbPerSec)), opsPerSec: median(rs.map((r) => r.opsPerSec)), p50Ms: median(rs.map((r) => r.p50Ms)), p99Ms: median(rs.map((r) => r.p99Ms)) };
 }
 
 function fmt(r: Result): string {
-  return `${r.mbPerSec.toFixed(0).padStart(6)} MB/s ${r.opsPerSec.toFixed(1).padStart(7)} ops/s  p50 ${r.p50Ms.toFixed(1).padStart(7)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms`;
+  return `${r.mbPerSec.toFixed(0).padStart(6)} MB/s ${r.opsPerSec.toFixed(1).padStart(7)} ops/s  p50 ${r.p50Ms.toFixed(1).padStart(7)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  cpu ${r.cpuMsPerMiB.toFixed(2).padStart(5)} ms/MiB`;
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'cairn-bench-s3-'));
@@ -130,15 +144,25 @@ try {
     crypto.getRandomValues(body.subarray(0, 65536));
     for (let off = 65536; off < body.length; off += 65536) body.set(body.subarray(0, Math.min(65536, body.length - off)), off);
     for (const op of ['PUT', 'GET'] as const) {
+      const name = `${op}${c.sizeBytes / MiB}`;
+      // GETs need their objects: a filtered-out PUT still writes them once.
+      if (only !== undefined && !only.includes(name)) {
+        if (op === 'PUT' && only.includes(`GET${c.sizeBytes / MiB}`)) {
+          const fill = { ...c, ops: Math.min(c.ops, keysMax) };
+          await runCase(`${cairn.url}/bench`, cairn.proc.pid, fill, op, body, 'a');
+          await runCase(`${baseline.url}`, baseline.proc.pid, fill, op, body, 'b');
+        }
+        continue;
+      }
       // Warm-up, then baseline and Cairn alternate so machine noise hits both.
-      await runCase(`${baseline.url}`, { ...c, ops: c.concurrency }, op, body, 'warm');
-      await runCase(`${cairn.url}/bench`, { ...c, ops: c.concurrency }, op, body, 'warm');
+      await runCase(`${baseline.url}`, baseline.proc.pid, { ...c, ops: c.concurrency }, op, body, 'warm');
+      await runCase(`${cairn.url}/bench`, cairn.proc.pid, { ...c, ops: c.concurrency }, op, body, 'warm');
       const bs: Result[] = [];
       const as: Result[] = [];
       const ratios: number[] = [];
       for (let round = 0; round < rounds; round++) {
-        const b = await runCase(`${baseline.url}`, c, op, body, 'b');
-        const a = await runCase(`${cairn.url}/bench`, c, op, body, 'a');
+        const b = await runCase(`${baseline.url}`, baseline.proc.pid, c, op, body, 'b');
+        const a = await runCase(`${cairn.url}/bench`, cairn.proc.pid, c, op, body, 'a');
         bs.push(b);
         as.push(a);
         ratios.push(a.mbPerSec / b.mbPerSec);
@@ -174,7 +198,7 @@ const summary = {
 };
 const line = (name: string, r: { c1: number; c8: number }, min: number): string => `${name} c1 ${r.c1.toFixed(2)} c8 ${r.c8.toFixed(2)} (target >= ${min})`;
 console.log(`targets: ${line('64MiB GET', summary.get64MiBRatio, targets.get64MiBRatioMin)}; ${line('64MiB PUT', summary.put64MiBRatio, targets.put64MiBRatioMin)}; ${line('1MiB GET ops', summary.get1MiBOpsRatio, targets.get1MiBOpsRatioMin)}`);
-const round = (r: Result): Result => ({ mbPerSec: +r.mbPerSec.toFixed(1), opsPerSec: +r.opsPerSec.toFixed(2), p50Ms: +r.p50Ms.toFixed(2), p99Ms: +r.p99Ms.toFixed(2) });
+const round = (r: Result): Result => ({ cpuMsPerMiB: +r.cpuMsPerMiB.toFixed(3), mbPerSec: +r.mbPerSec.toFixed(1), opsPerSec: +r.opsPerSec.toFixed(2), p50Ms: +r.p50Ms.toFixed(2), p99Ms: +r.p99Ms.toFixed(2) });
 console.log(JSON.stringify({
   bench: 's3',
   quick,
