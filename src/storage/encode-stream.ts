@@ -53,9 +53,9 @@ class BlockBuffer {
   readonly slots: Uint8Array;
   readonly slotBytes: number;
   filledBytes = 0;
-  constructor(readonly shards: number, readonly shardBytesFull: number, alloc: (bytes: number) => Uint8Array = (n) => new Uint8Array(n)) {
+  constructor(readonly shards: number, readonly shardBytesFull: number) {
     this.slotBytes = hashBytes + shardBytesFull;
-    this.slots = alloc(shards * this.slotBytes);
+    this.slots = new Uint8Array(shards * this.slotBytes);
   }
   slot(i: number, shardBytes: number): Uint8Array {
     return this.slots.subarray(i * this.slotBytes, i * this.slotBytes + hashBytes + shardBytes);
@@ -72,10 +72,12 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
   const m = erasure.parityShards;
   const shardFull = erasure.shardSize(blockSizeBytes);
   const sinks: Sink[] = targets.map((target) => ({ target, rel: target.drive.tmpRel(), fh: null, positionBytes: 0, failed: null, held: [], inlineBytesMax: opts.inlineBytesMax }));
-  // Kernel-owned buffers let the wasm kernel encode in place.
-  const alloc = (n: number): Uint8Array => erasure.allocBuffer(n);
-  const dataBufs = [new BlockBuffer(k, shardFull, alloc), new BlockBuffer(k, shardFull, alloc)];
-  const parity = new BlockBuffer(m, shardFull, alloc);
+  // Block buffers live on the JS heap, not in the kernel's wasm memory: Bun copies a
+  // wasm-memory view into a fresh buffer on every file write (measured: ~1 ms of main
+  // thread per 1 MiB block on 2+2), while the kernel's copy in and out of its scratch
+  // area costs a tenth of that.
+  const dataBufs = [new BlockBuffer(k, shardFull), new BlockBuffer(k, shardFull)];
+  const parity = new BlockBuffer(m, shardFull);
   const hasher = opts.md5 ? new Bun.CryptoHasher('md5') : null;
   const sizeMax = Math.min(opts.sizeMaxBytes, objectSizeMaxBytes);
   let current = 0;
@@ -125,7 +127,6 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
     throw err;
   } finally {
     reader.releaseLock();
-    for (const buf of [...dataBufs, parity]) erasure.freeBuffer(buf.slots);
   }
 }
 
