@@ -2,9 +2,11 @@
 // a PUT and runs at one core's speed; hashing beside the main thread lets erasure coding
 // and drive writes use the other core. Pieces are copied to the worker (the stream keeps
 // the originals); bytes not yet hashed are bounded, so memory does not grow with size.
+// Batch buffers travel both ways by transfer (never copied by the messaging) and are
+// reused, so a PUT does not pay fresh-page faults for every MiB it hashes.
 import { assert } from '../util/assert.ts';
 
-type Out = { job: number; ackBytes: number } | { job: number; md5Hex: string };
+type Out = { job: number; ackBytes: number; spare: ArrayBuffer | null } | { job: number; md5Hex: string };
 
 interface Job {
   pendingBytes: number;
@@ -19,6 +21,8 @@ export const md5PendingBytesMax = 8 * 1024 * 1024;
 export const md5WorkerJobsMax = 2;
 /** Bytes per message to the worker. */
 const md5BatchBytes = 1024 * 1024;
+/** Returned batch buffers kept for reuse (covers md5WorkerJobsMax bodies at md5PendingBytesMax). */
+const spareBuffersMax = 16;
 
 export interface Md5Stage {
   /** The source, passed through unchanged while it is hashed. */
@@ -30,6 +34,7 @@ export interface Md5Stage {
 export class Md5Offload {
   private readonly worker: Worker;
   private readonly jobs = new Map<number, Job>();
+  private readonly spare: ArrayBuffer[] = [];
   private nextJob = 1;
 
   /** Set when the worker failed: running bodies fail, new ones hash inline. */
@@ -65,6 +70,7 @@ export class Md5Offload {
   }
 
   private onMessage(m: Out): void {
+    if ('ackBytes' in m && m.spare !== null && m.spare.byteLength === md5BatchBytes && this.spare.length < spareBuffersMax) this.spare.push(m.spare);
     const job = this.jobs.get(m.job);
     if (job === undefined) return;
     if ('ackBytes' in m) {
@@ -85,19 +91,26 @@ export class Md5Offload {
     let md5Hex: string | undefined;
     const worker = this.worker;
     // Pieces are gathered into batches: one message per batch keeps the messaging cost low.
-    let batch = new Uint8Array(md5BatchBytes);
+    const spare = this.spare;
+    const fresh = (): Uint8Array<ArrayBuffer> => {
+      const reused = spare.pop();
+      return reused === undefined ? new Uint8Array(md5BatchBytes) : new Uint8Array(reused);
+    };
+    let batch: Uint8Array<ArrayBuffer> | null = null;
     let batchUsed = 0;
     const send = (): void => {
-      if (batchUsed === 0) return;
+      if (batch === null || batchUsed === 0) return;
       const data = batchUsed === batch.length ? batch : batch.slice(0, batchUsed);
       job.pendingBytes += data.byteLength;
       worker.postMessage({ job: id, data }, [data.buffer]);
-      batch = new Uint8Array(md5BatchBytes);
+      if (data !== batch && spare.length < spareBuffersMax) spare.push(batch.buffer);
+      batch = null;
       batchUsed = 0;
     };
     const add = (piece: Uint8Array): void => {
       let offset = 0;
       while (offset < piece.length) {
+        batch ??= fresh();
         const n = Math.min(piece.length - offset, batch.length - batchUsed);
         batch.set(piece.subarray(offset, offset + n), batchUsed);
         batchUsed += n;

@@ -1,6 +1,7 @@
 // Worker side of the MD5 offload: hashes the pieces of many bodies, one hasher per job.
 // Messages in:  {job, data} | {job, end: true} | {job, abort: true}
-// Messages out: {job, ackBytes} after each piece, {job, md5Hex} after end.
+// Messages out: {job, ackBytes, spare} after each piece (spare: the piece's buffer,
+// transferred back for reuse), {job, md5Hex} after end.
 declare const self: Worker;
 
 type In = { job: number; data: Uint8Array } | { job: number; end: true } | { job: number; abort: true };
@@ -16,7 +17,9 @@ self.onmessage = (event: MessageEvent<In>) => {
       hashers.set(m.job, h);
     }
     h.update(m.data);
-    self.postMessage({ job: m.job, ackBytes: m.data.byteLength });
+    const buffer = m.data.buffer;
+    const spare = buffer instanceof ArrayBuffer && m.data.byteOffset === 0 && m.data.byteLength === buffer.byteLength ? buffer : null;
+    self.postMessage({ job: m.job, ackBytes: m.data.byteLength, spare }, spare === null ? [] : [spare]);
     return;
   }
   const h = hashers.get(m.job) ?? new Bun.CryptoHasher('md5');
