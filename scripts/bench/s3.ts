@@ -149,8 +149,10 @@ try {
       if (only !== undefined && !only.includes(name)) {
         if (op === 'PUT' && only.includes(`GET${c.sizeBytes / MiB}`)) {
           const fill = { ...c, ops: Math.min(c.ops, keysMax) };
-          await runCase(`${cairn.url}/bench`, cairn.proc.pid, fill, op, body, 'a');
-          await runCase(`${baseline.url}`, baseline.proc.pid, fill, op, body, 'b');
+          for (const [base, pid, tag] of [[`${cairn.url}/bench`, cairn.proc.pid, 'a'], [baseline.url, baseline.proc.pid, 'b']] as const) {
+            await runCase(base, pid, fill, op, body, tag);
+            await runCase(base, pid, { ...c, ops: c.concurrency }, op, body, 'warm');
+          }
         }
         continue;
       }

@@ -27,16 +27,23 @@ export interface DecodeOptions {
 export interface OpenSource extends ShardSource {
   fh: FileHandle | null;
   dead: boolean;
+  /**
+   * Only one span will be read: read it in one call (open, read and close in a single
+   * trip to the I/O threads) instead of keeping a handle. Longer reads keep the handle,
+   * so an object replaced meanwhile is still read whole from its unlinked files.
+   */
+  oneShot?: boolean;
 }
 
 /** Yields bytes [offsetBytes, offsetBytes + lengthBytes) of one erasure-coded part. */
 export async function* decodePart(sources: readonly ShardSource[], opts: DecodeOptions, offsetBytes: number, lengthBytes: number): AsyncGenerator<Uint8Array> {
   if (lengthBytes <= 0) return;
   const g = opts.geometry;
-  const ordered: OpenSource[] = [...sources].sort((a, b) => a.shardIndex - b.shardIndex).map((s) => ({ ...s, fh: null, dead: false }));
   const endBytes = offsetBytes + lengthBytes;
   const firstBlock = Math.floor(offsetBytes / g.blockSizeBytes);
   const lastBlock = Math.min(blockCount(g), Math.ceil(endBytes / g.blockSizeBytes)) - 1;
+  const oneShot = lastBlock - firstBlock < blocksPerBatch;
+  const ordered: OpenSource[] = [...sources].sort((a, b) => a.shardIndex - b.shardIndex).map((s) => ({ ...s, fh: null, dead: false, oneShot }));
   try {
     for (let b0 = firstBlock; b0 <= lastBlock; b0 += blocksPerBatch) {
       const b1 = Math.min(lastBlock + 1, b0 + blocksPerBatch);
@@ -96,6 +103,7 @@ async function readSpan(s: OpenSource, g: PartGeometry, b0: number, b1: number, 
   const end = shardBlockOffset(g, b1 - 1) + hashBytes + blockShape(g, b1 - 1).shardBytes;
   if (s.inline !== null) return s.inline.subarray(start, end);
   try {
+    if (s.oneShot === true && s.fh === null) return await Bun.file(s.drive.abs(s.rel)).slice(start, end).bytes();
     s.fh ??= await open(s.drive.abs(s.rel), 'r');
     const buf = new Uint8Array(end - start);
     let got = 0;
