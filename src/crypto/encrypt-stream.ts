@@ -15,6 +15,12 @@ export interface EncryptOptions {
   /** 12-byte base nonce. Random by default; fixed only for known-answer vectors. */
   nonce?: Uint8Array;
   random?: Random;
+  /**
+   * The input chunks are handed over: nothing reads them after this stage, so a
+   * payload that lies inside one chunk is encrypted in place and emitted as a view
+   * (no fresh buffer per package). Off by default: callers' buffers are left unchanged.
+   */
+  reuseInput?: boolean;
 }
 
 /** Encrypts with `objectKey` (32 bytes). The key is copied at once: callers may wipe theirs on return. */
@@ -29,6 +35,8 @@ export function encryptStream(objectKey: Uint8Array, opts: EncryptOptions = {}):
   let stageBytes = 0;
   let sequence = 0;
   const slab = new Slab();
+  /** Only views into the caller's chunk, never the staging buffer (it is reused). */
+  const inPlace = (payload: Uint8Array): boolean => opts.reuseInput === true && payload.buffer !== stage.buffer;
 
   const emit = async (payloads: Uint8Array[], final: boolean, ctrl: TransformStreamDefaultController<Uint8Array>): Promise<void> => {
     assert(key !== undefined, 'encryptStream: key not imported');
@@ -36,7 +44,7 @@ export function encryptStream(objectKey: Uint8Array, opts: EncryptOptions = {}):
       const group = payloads.slice(i, i + batchPackages);
       assert(sequence + group.length <= Dare.sequenceCount, 'encryptStream: stream too long');
       const isLast = final && i + group.length === payloads.length;
-      for (const piece of await sealBatch(key, nonce, sequence, group, isLast, slab)) ctrl.enqueue(piece);
+      for (const piece of await sealBatch(key, nonce, sequence, group, isLast, slab, inPlace)) ctrl.enqueue(piece);
       sequence += group.length;
     }
   };

@@ -4,6 +4,7 @@ import { assert } from '../util/assert.ts';
 import type { AeadKey } from './engine.ts';
 import { Dare, packageAad, packageIv, writeHeader } from './format.ts';
 import type { Slab } from './slab.ts';
+import { releaseOwned } from './open-in-place.ts';
 
 /** A value now, or later: the node engine answers synchronously, so a batch needs no microtask per package. */
 export type Maybe<T> = T | Promise<T>;
@@ -30,6 +31,32 @@ export function sealPackage(key: AeadKey, nonce: Uint8Array, sequence: number, p
   return pieces instanceof Promise ? pieces.then(finish) : finish(pieces);
 }
 
+/**
+ * Seals `payload` in place: its bytes become the ciphertext, and the package is
+ * emitted as [header, payload (now ciphertext), tag]; header and tag come from `slab`.
+ * The engine's own output is copied over the payload and freed at once, so no fresh
+ * memory is touched per package (see open-in-place.ts for why that matters).
+ */
+export function sealPackageInPlace(key: AeadKey, nonce: Uint8Array, sequence: number, payload: Uint8Array, final: boolean, slab: Slab): Maybe<Uint8Array[]> {
+  const header = slab.take(Dare.headerBytes);
+  writeHeader(header, 0, payload.length, nonce, final);
+  const finish = (pieces: readonly Uint8Array[]): Uint8Array[] => {
+    const tag = slab.take(Dare.tagBytes);
+    let at = 0;
+    for (const p of pieces) {
+      const intoPayload = Math.max(0, Math.min(p.length, payload.length - at));
+      if (intoPayload > 0) payload.set(intoPayload === p.length ? p : p.subarray(0, intoPayload), at);
+      if (intoPayload < p.length) tag.set(p.subarray(intoPayload), at + intoPayload - payload.length);
+      at += p.length;
+      releaseOwned(p);
+    }
+    assert(at === payload.length + Dare.tagBytes, 'dare: sealed size');
+    return [header, payload, tag];
+  };
+  const pieces = key.seal(packageIv(header, sequence), packageAad(header), payload);
+  return pieces instanceof Promise ? pieces.then(finish) : finish(pieces);
+}
+
 /** Opens a whole package as number `sequence`; null when it does not authenticate. Header checks are the caller's. */
 export function openPackage(key: AeadKey, pkg: Uint8Array, sequence: number): Maybe<Uint8Array | null> {
   assert(pkg.length >= Dare.packageBytesMin, 'dare: package too short');
@@ -39,8 +66,13 @@ export function openPackage(key: AeadKey, pkg: Uint8Array, sequence: number): Ma
 /** Seals a group of packages concurrently (headers carved from `slab`); pieces come back in stream order. */
 export async function sealBatch(
   key: AeadKey, nonce: Uint8Array, firstSequence: number, payloads: readonly Uint8Array[], lastIsFinal: boolean, slab: Slab,
+  /** Payloads that may be overwritten with their ciphertext (handed-over input). */
+  inPlace: (payload: Uint8Array) => boolean = () => false,
 ): Promise<Uint8Array[]> {
   const lastIndex = payloads.length - 1;
-  const packages = settleAll(payloads.map((p, i) => sealPackage(key, nonce, firstSequence + i, p, lastIsFinal && i === lastIndex, slab.take(Dare.headerBytes))));
+  const packages = settleAll(payloads.map((p, i) => {
+    const final = lastIsFinal && i === lastIndex;
+    return inPlace(p) ? sealPackageInPlace(key, nonce, firstSequence + i, p, final, slab) : sealPackage(key, nonce, firstSequence + i, p, final, slab.take(Dare.headerBytes));
+  }));
   return (packages instanceof Promise ? await packages : packages).flat();
 }

@@ -1,5 +1,5 @@
-// Carves package headers from shared buffers instead of one 16-byte
-// ArrayBuffer each. A slab holds only headers of the one stream (public bytes)
+// Carves package headers (and tags of in-place packages) from shared buffers instead of one 16-byte
+// ArrayBuffer each. A slab holds only headers and tags of the one stream (public bytes)
 // and zeros, so a consumer reading a chunk's whole `.buffer` sees nothing else.
 import { assert } from '../util/assert.ts';
 

@@ -24,6 +24,10 @@ describe('encryptStream/decryptStream', () => {
           const sealed = await pipe(plain, encryptStream(key, { engine, nonce, batchPackages: batch }), chunks);
           expect(sealed.error).toBeUndefined();
           expect(sealed.bytes.length).toBe(encryptedSize(size));
+          // Sealing in place (the server's write path) gives byte-identical packages.
+          const inPlaceSealed = await pipe(plain, encryptStream(key, { engine, nonce, batchPackages: batch, reuseInput: true }), chunks);
+          expect(inPlaceSealed.error).toBeUndefined();
+          expect(Buffer.compare(inPlaceSealed.bytes, sealed.bytes)).toBe(0);
           // Half the runs name the package count, as whole-object reads do; an empty stream needs it.
           const counted = size === 0 || i % 2 === 1 ? { packageCount: packageCountOf(size) } : {};
           const back = await pipe(sealed.bytes, decryptStream(key, { engine, batchPackages: 5 - batch, ...counted }), chunks);

@@ -20,7 +20,11 @@ export interface WriteTarget {
 export interface WritePlan {
   /** Fields stored with the object (or part) from the start. */
   readonly internal: Record<string, string>;
-  /** Verified plaintext -> stored bytes. */
+  /**
+   * Verified plaintext -> stored bytes. The chunks of `plain` are handed over: every
+   * stage before (verifiers, hashers, throttles) is done with a chunk once it passed it
+   * on, so encode may overwrite it (SSE encrypts in place, saving a fresh buffer per package).
+   */
   encode(plain: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
   /** After the body ended cleanly: the ETag and any fields known only at the end. */
   finish(plain: PayloadResult): Promise<{ etag: string; internal: Record<string, string> }> | { etag: string; internal: Record<string, string> };

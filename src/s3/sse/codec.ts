@@ -86,7 +86,8 @@ export function createSseCodec(o: SseCodecOptions): ObjectCodec {
     let wiped = false;
     const plan: WritePlan = {
       internal: { ...internal, ...extra },
-      encode: (plain) => plain.pipeThrough(sse.encryptStream(objectKey, { random: o.random })),
+      // The write pipeline hands body chunks over (WritePlan.encode): encrypt them in place.
+      encode: (plain) => plain.pipeThrough(sse.encryptStream(objectKey, { random: o.random, reuseInput: true })),
       finish: async (plain) => {
         const md5 = requireMd5(plain);
         if (etagKey === null) return { etag: opaqueEtag(), internal: {} };
