@@ -31,7 +31,8 @@ export function encryptStream(objectKey: Uint8Array, opts: EncryptOptions = {}):
   assert(nonce.length === Dare.nonceBytes && batchPackages >= 1, 'encryptStream: bad options');
   const raw = objectKey.slice();
   let key: AeadKey | undefined;
-  const stage = new Uint8Array(Dare.payloadBytesMax);
+  // Allocated on first need (a fresh zeroed 64 KiB per stream costs small objects).
+  let stage = new Uint8Array(0);
   let stageBytes = 0;
   let sequence = 0;
   const slab = new Slab();
@@ -70,6 +71,7 @@ export function encryptStream(objectKey: Uint8Array, opts: EncryptOptions = {}):
       }
       await emit(full, false, ctrl);
       // The stage is free again only now that its payload is sealed.
+      if (offset < chunk.length && stage.length === 0) stage = new Uint8Array(Dare.payloadBytesMax);
       stage.set(chunk.subarray(offset), 0);
       stageBytes = chunk.length - offset;
     },

@@ -2,11 +2,15 @@
 // Zero-copy when a package lies inside one chunk; otherwise staged.
 import { Dare, packageBytesOf } from './format.ts';
 
+const empty = new Uint8Array(0);
+
 export class PackageSplitter {
   // Two staging buffers, swapped when one completes: a push completes at most
   // one staged package (the first), and its trailing bytes go to the other.
-  private stage = new Uint8Array(Dare.packageBytesMax);
-  private spare = new Uint8Array(Dare.packageBytesMax);
+  // Allocated on first need: chunks that hold whole packages never stage, and
+  // 128 KiB of fresh zeroed memory per stream is a real cost for small objects.
+  private stage = empty;
+  private spare = empty;
   private stageBytes = 0;
 
   /**
@@ -26,6 +30,7 @@ export class PackageSplitter {
           continue;
         }
       }
+      if (this.stage.length === 0) this.stage = new Uint8Array(Dare.packageBytesMax);
       const need = this.stageBytes >= Dare.aadBytes ? packageBytesOf(this.stage) : Dare.aadBytes;
       const take = Math.min(need - this.stageBytes, rest);
       this.stage.set(chunk.subarray(offset, offset + take), this.stageBytes);
@@ -33,6 +38,7 @@ export class PackageSplitter {
       offset += take;
       if (this.stageBytes >= Dare.aadBytes && this.stageBytes === packageBytesOf(this.stage)) {
         out.push(this.stage.subarray(0, this.stageBytes));
+        // The completed package stays valid until the next push: stage into the other buffer.
         [this.stage, this.spare] = [this.spare, this.stage];
         this.stageBytes = 0;
       }
