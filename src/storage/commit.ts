@@ -15,6 +15,8 @@ export interface DataFileMove {
   partNumber: number;
   /** Link instead of move, so the source (a multipart part) survives a crash before commit. */
   link: boolean;
+  /** Set once the file was moved: its temp name is gone and needs no cleanup. */
+  moved?: boolean;
 }
 
 /** One drive's share of a commit: data files to move in, or its inline shard bytes. */
@@ -93,7 +95,10 @@ async function commitOnDrive(d: Drive, plan: CommitPlan, share: DriveCommit, dri
   for (const mv of share.moves) {
     const target = `${plan.objRel}/${dataFileName(plan.meta.dataId, mv.partNumber)}`;
     if (mv.link) await d.hardLink(mv.fromRel, target);
-    else await d.moveInto(mv.fromRel, target);
+    else {
+      await d.moveInto(mv.fromRel, target);
+      mv.moved = true;
+    }
   }
   const meta: StoredMeta = { ...plan.meta, shardIndex: driveIndex, inlineData: share.inlineData };
   // writeAtomic fsyncs the object directory, which also makes the data renames durable.

@@ -156,12 +156,17 @@ export class Drive {
   async writeAtomic(rel: string, data: Uint8Array): Promise<void> {
     const tmp = this.tmpRel();
     try {
-      const fh = await open(this.abs(tmp), 'w');
-      try {
-        await fh.writeFile(data);
-        if (this.fsyncEnabled) await fh.sync();
-      } finally {
-        await fh.close();
+      if (this.fsyncEnabled) {
+        const fh = await open(this.abs(tmp), 'w');
+        try {
+          await fh.writeFile(data);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      } else {
+        // One trip to the I/O threads instead of three (open, write, close).
+        await Bun.write(this.abs(tmp), data);
       }
       await this.renameCreatingDir(tmp, rel);
       await this.fsyncPath(dirname(rel));
@@ -177,17 +182,19 @@ export class Drive {
   }
 
   /**
-   * rename into a directory created on demand. A concurrent delete of a sibling
-   * key may prune the (still empty) directory in between, so retry a few times.
+   * rename into a directory created on demand: the rename is tried first (the directory
+   * usually exists: overwrites, the metadata after its data file), and only a missing
+   * directory costs the mkdir. A concurrent delete of a sibling key may prune the
+   * (still empty) directory in between, so retry a few times.
    */
   private async renameCreatingDir(fromRel: string, toRel: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      await this.mkdirp(dirname(toRel));
+      if (attempt > 0) await this.mkdirp(dirname(toRel));
       try {
         await rename(this.abs(fromRel), this.abs(toRel));
         return;
       } catch (err) {
-        if (attempt >= 3 || !isNotFound(err) || !(await this.exists(fromRel))) throw err;
+        if (attempt >= 4 || !isNotFound(err) || !(await this.exists(fromRel))) throw err;
       }
     }
   }

@@ -40,6 +40,7 @@ export async function putObject(ctx: StoreContext, bucket: BucketName, key: Obje
     throw err;
   }
   const enc = await encodeBody(ctx, body, opts.md5, opts.sizeMaxBytes, true);
+  let perDrive: (DriveCommit | null)[] = [];
   try {
     const extra = opts.beforeCommit ? await opts.beforeCommit(enc.sizeBytes, enc.md5Hex) : {};
     const userMeta = extra.userMeta ?? opts.userMeta;
@@ -47,14 +48,15 @@ export async function putObject(ctx: StoreContext, bucket: BucketName, key: Obje
     checkUserMetaSize(userMeta, internal);
     const etag = extra.etag ?? enc.md5Hex ?? newId(ctx.random);
     const part: StoredPart = { partNumber: 1, size: enc.sizeBytes, etag, internal: {} };
+    perDrive = enc.outputs.map((o): DriveCommit | null => {
+      if (o === null) return null;
+      return o.kind === 'file' ? { moves: [{ fromRel: o.rel, partNumber: 1, link: false }], inlineData: null } : { moves: [], inlineData: o.bytes };
+    });
     return await commitObject(ctx, {
       bucket,
       key,
       objRel,
-      perDrive: enc.outputs.map((o): DriveCommit | null => {
-        if (o === null) return null;
-        return o.kind === 'file' ? { moves: [{ fromRel: o.rel, partNumber: 1, link: false }], inlineData: null } : { moves: [], inlineData: o.bytes };
-      }),
+      perDrive,
       meta: {
         metaId: newId(ctx.random),
         dataId: newId(ctx.random),
@@ -73,7 +75,8 @@ export async function putObject(ctx: StoreContext, bucket: BucketName, key: Obje
       precondition: opts.precondition,
     });
   } finally {
-    await removeTmp(ctx, enc.tmpRels);
+    // Files the commit moved into place have no temp name left to remove.
+    await removeTmp(ctx, enc.tmpRels.map((rel, i) => (perDrive[i]?.moves[0]?.moved === true ? null : rel)));
   }
 }
 
