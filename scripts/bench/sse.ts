@@ -7,11 +7,19 @@
 // wall-clock ratios swing with other load, CPU per MiB does not. Last line: one JSON object.
 //   bun scripts/bench/sse.ts [--quick]
 //
-// Findings (2 cores, shared): AES-256-GCM alone costs 0.6-1.4 ms/MiB of CPU here, about
-// as much as a whole plain GET (1.4-1.7 ms/MiB), so in-line SSE GETs land near 0.5-0.8 of
-// plain when CPU-bound; PUT (6.5-7 ms/MiB plain) near 0.8-0.95. Tried and dropped: one
-// output chunk per input chunk (fewer stream hops, one extra copy: no CPU gain), and
-// AES on a worker thread (no free core when client and server share 2 busy cores: worse).
+// Findings (2 cores, shared): AES-256-GCM itself costs ~0.3 ms/MiB here; what used to
+// cost more (SSE GET +1.4 ms/MiB over plain) was fresh memory: node:crypto returns a new
+// 64 KiB buffer per package, and writing to it page-faults (the allocator has returned
+// those pages to the kernel long before the GC frees the buffer): ~0.8 ms/MiB of system
+// time. Now GET opens packages into the storage read chunks and PUT seals them in place in
+// the body chunks, freeing the engine's buffers at once (ArrayBuffer.transfer(0)) so the
+// next package reuses hot pages: SSE adds ~0.3-0.5 ms/MiB on GET (plain ~1.8) and ~1 ms/MiB
+// on PUT (plain ~6). (MIMALLOC_PURGE_DELAY=-1 on the server removes the faults for every
+// path, plain included, at the price of never returning memory: not set.) Objects of
+// exactly 1 MiB are the worst case: the ciphertext (1 MiB + 512 B) spills into a second
+// erasure block, which costs plain-size objects nothing; 1 MiB - 1 KiB objects run at
+// ~1.0 (PUT) and ~0.85 (GET) of plain. Tried and dropped: AES on a worker thread (no free
+// core when client and server share 2 busy cores: worse).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
