@@ -42,3 +42,31 @@ test('an empty body and a cancelled body', async () => {
   await reader.cancel();
   expect(() => cancelled.md5Hex()).toThrow();
 });
+
+test('a consumer that copies each piece lets whole-buffer pieces move to the worker', async () => {
+  const pieces = Array.from({ length: 9 }, (_, i) => {
+    // Whole-buffer pieces (moved) mixed with views into a larger buffer (copied).
+    const p = i % 3 === 2 ? new Uint8Array(600_000).subarray(1000, 300_000) : new Uint8Array(512 * 1024 + i);
+    crypto.getRandomValues(p.subarray(0, 65536));
+    return p;
+  });
+  const expected = new Bun.CryptoHasher('md5');
+  for (const p of pieces) expected.update(p);
+  let i = 0;
+  const stage = offload.stage();
+  const reader = stage.wrap(new ReadableStream({ pull(c) { if (i < pieces.length) c.enqueue(pieces[i++]!); else c.close(); } }, { highWaterMark: 0 })).getReader();
+  stage.consumerCopies();
+  const seen = new Bun.CryptoHasher('md5');
+  let previous: Uint8Array | undefined;
+  let moved = 0;
+  for (;;) {
+    const next = await reader.read();
+    if (previous !== undefined && previous.byteLength === 0) moved++;
+    if (next.done) break;
+    seen.update(next.value);
+    previous = next.value;
+  }
+  expect(stage.md5Hex()).toBe(expected.digest('hex'));
+  expect(seen.digest('hex')).toBe(stage.md5Hex());
+  expect(moved).toBeGreaterThan(0);
+});

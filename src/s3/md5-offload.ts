@@ -27,6 +27,12 @@ const spareBuffersMax = 16;
 export interface Md5Stage {
   /** The source, passed through unchanged while it is hashed. */
   wrap(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
+  /**
+   * Promise that the wrapped stream's reader is done with a piece when it asks for the
+   * next one and keeps no view of it (the store copies each piece into its blocks).
+   * Pieces that own their whole buffer are then moved to the worker instead of copied.
+   */
+  consumerCopies(): void;
   /** The digest; valid once the wrapped stream has ended. */
   md5Hex(): string;
 }
@@ -133,11 +139,23 @@ export class Md5Offload {
       worker.postMessage({ job: id, end: true });
     });
     const failure = (): Error | undefined => this.failure;
+    let movePieces = false;
+    /** The last piece passed on, to move to the worker once the reader asks for the next. */
+    let lent: Uint8Array<ArrayBuffer> | undefined;
+    const sendLent = (): void => {
+      if (lent === undefined) return;
+      job.pendingBytes += lent.byteLength;
+      worker.postMessage({ job: id, data: lent }, [lent.buffer]);
+      lent = undefined;
+    };
+    const ownsBuffer = (piece: Uint8Array): piece is Uint8Array<ArrayBuffer> =>
+      piece.buffer instanceof ArrayBuffer && piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength && piece.byteLength >= md5BatchBytes / 4;
     const wrap = (source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> => {
       const reader = source.getReader();
       return new ReadableStream<Uint8Array>({
         async pull(controller) {
           try {
+            sendLent();
             while (job.pendingBytes > md5PendingBytesMax && failure() === undefined) await new Promise<void>((resolve) => { job.wakeOnAck = resolve; });
             const failed = failure();
             if (failed !== undefined) throw failed;
@@ -147,14 +165,21 @@ export class Md5Offload {
               controller.close();
               return;
             }
-            add(next.value);
+            if (movePieces && ownsBuffer(next.value)) {
+              send(); // bytes batched before it go first
+              lent = next.value;
+            } else {
+              add(next.value);
+            }
             controller.enqueue(next.value);
           } catch (e) {
+            lent = undefined;
             forget();
             controller.error(e);
           }
         },
         async cancel(reason) {
+          lent = undefined;
           forget();
           await reader.cancel(reason);
         },
@@ -162,6 +187,7 @@ export class Md5Offload {
     };
     return {
       wrap,
+      consumerCopies: () => { movePieces = true; },
       md5Hex: () => {
         assert(md5Hex !== undefined, 'md5 read before the body ended');
         return md5Hex;

@@ -12,6 +12,8 @@ import { checksumInternal } from './checksums.ts';
 export interface PlainBody {
   stream: ReadableStream<Uint8Array>;
   result(): PayloadResult;
+  /** Called when the store reads `stream` directly (it copies every piece before asking for the next). */
+  storedDirectly?: () => void;
 }
 
 /** Bodies at least this big hash their MD5 on the offload worker (when there is one). */
@@ -34,6 +36,7 @@ export function requestBody(ctx: RequestContext, deps: S3Deps, sizeBytesMax: num
   return {
     stream: offload.wrap(body.stream),
     result: () => ({ ...body.result(), md5Hex: offload.md5Hex() }),
+    storedDirectly: () => offload.consumerCopies(),
   };
 }
 
@@ -74,6 +77,14 @@ export function writeResponseHeaders(etag: string, plan: WritePlan, payload: Pay
   return headers;
 }
 
+/** The stream the store reads: the codec's output. */
+function encoded(plan: WritePlan, body: PlainBody): ReadableStream<Uint8Array> {
+  const stream = plan.encode(body.stream);
+  // No codec stage in between (plaintext): the MD5 offload may move pieces instead of copying.
+  if (stream === body.stream) body.storedDirectly?.();
+  return stream;
+}
+
 async function withPlan<T>(deps: S3Deps, target: WriteTarget, body: PlainBody, run: (plan: WritePlan) => Promise<T>): Promise<Written<T>> {
   let plan: WritePlan;
   try {
@@ -99,7 +110,7 @@ export interface ObjectWrite {
 }
 
 export async function writeObject(deps: S3Deps, body: PlainBody, w: ObjectWrite): Promise<Written<ObjectInfo>> {
-  return withPlan(deps, w.target, body, (plan) => deps.store.put(w.target.bucket, w.target.key, plan.encode(body.stream), {
+  return withPlan(deps, w.target, body, (plan) => deps.store.put(w.target.bucket, w.target.key, encoded(plan, body), {
     userMeta: w.userMeta,
     internal: plan.internal,
     md5: false,
@@ -114,7 +125,7 @@ export async function writeObject(deps: S3Deps, body: PlainBody, w: ObjectWrite)
 
 export async function writePart(deps: S3Deps, body: PlainBody, target: WriteTarget & { part: NonNullable<WriteTarget['part']> }): Promise<Written<PartInfo>> {
   const { upload, partNumber } = target.part;
-  return withPlan(deps, target, body, (plan) => deps.store.putPart(target.bucket, target.key, upload.uploadId, partNumber, plan.encode(body.stream), {
+  return withPlan(deps, target, body, (plan) => deps.store.putPart(target.bucket, target.key, upload.uploadId, partNumber, encoded(plan, body), {
     internal: plan.internal,
     md5: false,
     beforeCommit: async () => {
