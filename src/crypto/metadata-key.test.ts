@@ -61,6 +61,18 @@ describe('MetadataKey', () => {
     expect(mk.cached()?.length).toBe(32);
   });
 
+  test('tryGet gives up waiting after waitMsMax; the load goes on and a later call gets the key', async () => {
+    const inner = await kms();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => { release = r; });
+    const slow = Object.create(inner) as Kms;
+    slow.generateDataKey = async (...a) => { await gate; return inner.generateDataKey(...a); };
+    const mk = new MetadataKey({ kms: slow, defaultKeyId: 'k1', docs: memoryDocs(), clock: fixedClock(0) });
+    expect(await mk.tryGet(20)).toBeNull();
+    release();
+    expect((await mk.tryGet(5000))?.length).toBe(32);
+  });
+
   test('a failed document read never generates a new key', async () => {
     const k = await kms();
     const docs: SystemDocs = { read: async () => { throw new Error('quorum lost'); }, write: async () => { throw new Error('must not write'); } };

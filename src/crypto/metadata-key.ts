@@ -89,14 +89,24 @@ export class MetadataKey {
     return this.pending;
   }
 
-  /** For callers with a fallback: null when unavailable, without retrying a recent failure. */
-  async tryGet(): Promise<Uint8Array | null> {
+  /**
+   * For callers with a fallback: null when unavailable, without retrying a recent
+   * failure, and after at most `waitMsMax` (a slow KMS must not hold a listing up;
+   * the load goes on and later callers get the key).
+   */
+  async tryGet(waitMsMax = Number.POSITIVE_INFINITY): Promise<Uint8Array | null> {
     if (this.key !== null) return this.key;
     if (this.pending === null && this.failedAtMs !== null && this.deps.clock.nowMs() - this.failedAtMs < this.retryAfterMs) return null;
+    const loaded = this.get().catch(() => null);
+    if (!Number.isFinite(waitMsMax)) return loaded;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), waitMsMax);
+    });
     try {
-      return await this.get();
-    } catch {
-      return null;
+      return await Promise.race([loaded, gaveUp]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -31,6 +31,9 @@ export interface SseCodecOptions {
   clock?: Clock;
 }
 
+/** How long a listing or HEAD waits for the metadata key before showing stored ETags (a slow KMS must not stall them). */
+const metadataKeyWaitMsMax = 1000;
+
 /** Marks a stored part as an encrypted stream, so ListParts can report its plaintext size. */
 const encryptedPartField = 'sse-part';
 
@@ -206,7 +209,7 @@ export function createSseCodec(o: SseCodecOptions): ObjectCodec {
 
   async function prepareListing(objects: readonly ObjectInfo[]): Promise<void> {
     if (metadataKey === null || metadataKey.cached() !== null) return;
-    if (objects.some((info) => sse.sealedEtagKind(info.internal) === 'v2')) await metadataKey.tryGet();
+    if (objects.some((info) => sse.sealedEtagKind(info.internal) === 'v2')) await metadataKey.tryGet(metadataKeyWaitMsMax);
   }
 
   return {
@@ -324,7 +327,7 @@ function etagView(metadataKey: sse.MetadataKey | null): {
           return info.etag;
         case 'v2': {
           // KMS down since start: show the stored ETag, as listings do, rather than fail.
-          const key = metadataKey === null ? null : await metadataKey.tryGet();
+          const key = metadataKey === null ? null : await metadataKey.tryGet(metadataKeyWaitMsMax);
           if (key === null) return info.etag;
           const etag = sse.openEtagLocal(key, info.internal, ref(info));
           if (etag === null) throw new S3Error('InternalError', 'object encryption metadata is invalid: sealed ETag');
