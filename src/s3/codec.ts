@@ -24,6 +24,8 @@ export interface WritePlan {
    * Verified plaintext -> stored bytes. The chunks of `plain` are handed over: every
    * stage before (verifiers, hashers, throttles) is done with a chunk once it passed it
    * on, so encode may overwrite it (SSE encrypts in place, saving a fresh buffer per package).
+   * (The MD5 offload defers hashing a piece, moving it to its worker, only when encode
+   * returns `plain` itself: with a codec stage it must copy each piece as it passes.)
    */
   encode(plain: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
   /** After the body ended cleanly: the ETag and any fields known only at the end. */
