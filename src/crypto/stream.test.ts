@@ -39,7 +39,7 @@ describe('encryptStream/decryptStream', () => {
           expect(Buffer.compare(inPlace.bytes, plain)).toBe(0);
         }
       }
-    });
+    }, 60_000); // four passes over every size and chunking: seconds on a loaded 2-core machine
   }
 
   test('both engines produce byte-identical packages, and each decrypts the other', async () => {
