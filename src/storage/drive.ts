@@ -1,6 +1,6 @@
 // One drive directory: path-safe file helpers, crash-safe atomic writes
 // (temp file, fsync, rename, fsync directory) and error classification.
-import { link, mkdir, open, readdir, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, rmdir, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StorageError } from './types.ts';
 import { formatFile, tmpDir } from './paths.ts';
@@ -165,8 +165,9 @@ export class Drive {
           await fh.close();
         }
       } else {
-        // One trip to the I/O threads instead of three (open, write, close).
-        await Bun.write(this.abs(tmp), data);
+        // One trip to the I/O threads instead of three (open, write, close); not Bun.write,
+        // which writes small files synchronously on the main thread.
+        await writeFile(this.abs(tmp), data);
       }
       await this.renameCreatingDir(tmp, rel);
       await this.fsyncPath(dirname(rel));

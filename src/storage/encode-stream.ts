@@ -76,7 +76,8 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
   // wasm-memory view into a fresh buffer on every file write (measured: ~1 ms of main
   // thread per 1 MiB block on 2+2), while the kernel's copy in and out of its scratch
   // area costs a tenth of that.
-  const dataBufs = [new BlockBuffer(k, shardFull), new BlockBuffer(k, shardFull)];
+  // The second buffer is made only once a second block starts: small objects need one.
+  const dataBufs: BlockBuffer[] = [new BlockBuffer(k, shardFull)];
   const parity = new BlockBuffer(m, shardFull);
   const hasher = opts.md5 ? new Bun.CryptoHasher('md5') : null;
   const sizeMax = Math.min(opts.sizeMaxBytes, objectSizeMaxBytes);
@@ -96,7 +97,7 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
       hasher?.update(value);
       let offset = 0;
       while (offset < value.length) {
-        const buf = dataBufs[current]!;
+        const buf = (dataBufs[current] ??= new BlockBuffer(k, shardFull));
         offset += fillBlock(buf, value, offset, blockSizeBytes);
         if (buf.filledBytes === blockSizeBytes) {
           if (pending) await pending;
@@ -104,14 +105,15 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
           // Awaited before the next flush or at the end; until then a rejection must not count as unhandled.
           pending.catch(() => undefined);
           current ^= 1;
-          dataBufs[current]!.filledBytes = 0;
+          const next = dataBufs[current];
+          if (next !== undefined) next.filledBytes = 0;
         }
       }
     }
     if (pending) await pending;
     pending = null;
-    const last = dataBufs[current]!;
-    if (last.filledBytes > 0) await flushPartial(last, parity, sinks, erasure, opts.writeQuorum);
+    const last = dataBufs[current];
+    if (last !== undefined && last.filledBytes > 0) await flushPartial(last, parity, sinks, erasure, opts.writeQuorum);
     await Promise.all(sinks.map((s) => closeSink(s, opts.fsync)));
     checkQuorum(sinks, opts.writeQuorum);
     await Promise.all(sinks.filter((s) => s.failed !== null).map((s) => discardSink(s)));
