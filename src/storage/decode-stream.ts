@@ -105,7 +105,8 @@ async function readSpan(s: OpenSource, g: PartGeometry, b0: number, b1: number, 
   try {
     if (s.oneShot === true && s.fh === null) return await Bun.file(s.drive.abs(s.rel)).slice(start, end).bytes();
     s.fh ??= await open(s.drive.abs(s.rel), 'r');
-    const buf = new Uint8Array(end - start);
+    // Not zeroed: every byte is read from the file (a short read is cut off below).
+    const buf: Uint8Array = Buffer.allocUnsafe(end - start);
     let got = 0;
     while (got < buf.length) {
       const r = await s.fh.read(buf, got, buf.length - got, start + got);
