@@ -156,6 +156,9 @@ try {
         }
         continue;
       }
+      // Dirty pages left by earlier cases are written back first: otherwise the kernel's
+      // writeback of the PUT rounds competes with the GET rounds that follow them.
+      Bun.spawnSync(['sync']);
       // Warm-up, then baseline and Cairn alternate so machine noise hits both.
       await runCase(`${baseline.url}`, baseline.proc.pid, { ...c, ops: c.concurrency }, op, body, 'warm');
       await runCase(`${cairn.url}/bench`, cairn.proc.pid, { ...c, ops: c.concurrency }, op, body, 'warm');
