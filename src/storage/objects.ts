@@ -139,9 +139,15 @@ async function* objectBytes(ctx: StoreContext, bucket: BucketName, key: ObjectKe
   }
 }
 
-/** Wraps a generator as a stream that reads one step ahead, overlapping drive reads with the consumer. */
+/**
+ * Wraps a generator as a stream that reads one step ahead, overlapping drive reads with
+ * the consumer. The first step starts at once, so the data read overlaps whatever the
+ * caller does before it reads (response headers, conditions); at most one batch is read
+ * in vain when the caller then cancels.
+ */
 export function prefetchingStream(gen: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
-  let ahead: Promise<IteratorResult<Uint8Array>> | null = null;
+  let ahead: Promise<IteratorResult<Uint8Array>> | null = gen.next();
+  ahead.catch(() => undefined);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const r = await (ahead ?? gen.next());
