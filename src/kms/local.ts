@@ -2,6 +2,7 @@
 // key and persisted through an injected store (the server backs it with the
 // drives' quorum-replicated system documents). Data keys are sealed with
 // AES-256-GCM under the newest key version, bound to the canonical context.
+import { roundTripOk } from './probe.ts';
 import { assert } from '../util/assert.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { cryptoRandom, type Random } from '../util/random.ts';
@@ -30,7 +31,6 @@ export interface LocalKmsOptions {
   reloadIntervalMsMin?: number;
 }
 
-const statusContext: EncryptionContext = Object.freeze({ 'cairn/kms': 'status' });
 
 export class LocalKms implements Kms {
   readonly backend = 'local' as const;
@@ -98,16 +98,7 @@ export class LocalKms implements Kms {
   async keyStatus(keyId: string): Promise<KeyStatus> {
     validateKeyId(keyId);
     const record = await this.requireKey(keyId);
-    let ok = false;
-    try {
-      const dataKey = await this.generateDataKey(keyId, statusContext);
-      const opened = await this.decrypt(keyId, dataKey.ciphertext, statusContext);
-      ok = Buffer.from(opened).equals(Buffer.from(dataKey.plaintext));
-      opened.fill(0);
-      dataKey.plaintext.fill(0);
-    } catch {
-      ok = false;
-    }
+    const ok = await roundTripOk(this, keyId);
     return statusOf(keyId, record, ok);
   }
 

@@ -2,6 +2,7 @@
 // with derived=true so every data key is bound to the canonical encryption
 // context; existing keys that are not derived are refused, since Vault would
 // otherwise silently ignore the context.
+import { roundTripOk } from './probe.ts';
 import { encodeContextBase64 } from './context.ts';
 import { validateKeyId } from './key-id.ts';
 import { KmsError, type DataKey, type EncryptionContext, type Kms, type KeyStatus, type KmsErrorCode, type KmsHealth } from './types.ts';
@@ -14,7 +15,6 @@ export interface VaultKmsOptions extends VaultHttpOptions {
   autoCreate: boolean;
 }
 
-const statusContext: EncryptionContext = Object.freeze({ 'cairn/kms': 'status' });
 const ciphertextBytesMax = 4096;
 
 export class VaultKms implements Kms {
@@ -76,16 +76,7 @@ export class VaultKms implements Kms {
     validateKeyId(keyId);
     const data = await this.readKey(keyId);
     if (data === undefined) throw new KmsError('KeyNotFound', `KMS key ${keyId} not found`);
-    let ok = false;
-    try {
-      const dataKey = await this.generateDataKey(keyId, statusContext);
-      const opened = await this.decrypt(keyId, dataKey.ciphertext, statusContext);
-      ok = Buffer.from(opened).equals(Buffer.from(dataKey.plaintext));
-      opened.fill(0);
-      dataKey.plaintext.fill(0);
-    } catch {
-      ok = false;
-    }
+    const ok = await roundTripOk(this, keyId);
     return statusFrom(keyId, data, ok);
   }
 

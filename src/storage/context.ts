@@ -41,7 +41,7 @@ export function writeQuorumFor(dataShards: number, parityShards: number): number
   return dataShards === parityShards ? dataShards + 1 : dataShards;
 }
 
-/** Drives to read directory listings from: any quorum-held entry is on at least one of them. */
+/** Drives to read directory listings from: every quorum-held entry is on at least one of them. */
 export function listingDrives(ctx: StoreContext): Drive[] {
   const want = ctx.drives.length - ctx.readQuorum + 1;
   return ctx.drives.filter((d) => d.online).slice(0, want);
