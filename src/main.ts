@@ -2,12 +2,12 @@
 // Composition root and command line: `cairn [server]`, `cairn version`, `--help` on every
 // verb. Config -> observability -> storage -> credentials -> ops layer -> S3 app -> HTTP.
 // New verbs (kms, rewrap, heal, audit) are added to the `verbs` table below.
+import { buildKmsFromConfig, openStoreFromConfig } from './compose.ts';
 import { join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 import { ConfigError, loadConfig, statePaths, type Config } from './config/config.ts';
 import { createOpsLayer } from './admin/mount.ts';
 import { createObservability } from './observe/observability.ts';
-import { buildKms, keystoreSystemName } from './kms/factory.ts';
 import { auditReportHelp, runAuditReport } from './observe/auditReport.ts';
 import { adminVerbs } from './cli/verbs.ts';
 import { createCredentialStore, ensureRootCredentials, loadCredentialsFile } from './s3/credentials.ts';
@@ -19,7 +19,6 @@ import { Md5Offload } from './s3/md5-offload.ts';
 import { defaultLimits } from './s3/context.ts';
 import { startHttpServer } from './s3/server.ts';
 import { SigningKeyCache } from './s3/sigv4/index.ts';
-import { openObjectStore } from './storage/index.ts';
 import { systemClock } from './util/clock.ts';
 import { createLogger } from './util/log.ts';
 import { cryptoRandom } from './util/random.ts';
@@ -75,17 +74,7 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
   process.on('unhandledRejection', (e) => logger.error('unhandled rejection', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
   process.on('uncaughtException', (e) => logger.error('uncaught exception', { error: `${e.name}: ${e.message}` }));
   const observability = await createObservability({ config, version, clock, logger });
-  const store = await openObjectStore({
-    drives: config.drives,
-    ...(config.parity === undefined ? {} : { parity: config.parity }),
-    fsync: config.fsync,
-    clock,
-    random,
-    logger,
-    staleUploadAgeMs: config.multipartStaleAgeMs,
-    healScanIntervalMs: config.heal.scanIntervalMs,
-    healScanObjectsPerSec: config.heal.objectsPerSecMax,
-  });
+  const store = await openStoreFromConfig(config, { clock, random, logger }, { background: true });
   const credentialsDir = statePaths(config).rootCredentialsDir;
   const root = await ensureRootCredentials({ user: config.rootUser, password: config.rootPassword, dir: credentialsDir, random });
   const extraUsers = config.credentialsFile === undefined ? [] : await loadCredentialsFile(config.credentialsFile);
@@ -94,14 +83,7 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
   let shuttingDown = false;
   // The KMS reports into the observability sink (MeteredKms inside buildKms). Vault is only
   // reached on first use, so an unreachable Vault does not stop start-up: readiness reports it.
-  const built = await buildKms(config.kms, {
-    keystoreStore: { read: () => store.readSystem(keystoreSystemName), write: (b) => store.writeSystem(keystoreSystemName, b) },
-    generatedKeyDir: statePaths(config).generatedKeyDir,
-    sink: observability.kmsSink,
-    random,
-    clock,
-    logger,
-  });
+  const built = await buildKmsFromConfig(config, store, observability.kmsSink, { clock, random, logger });
   if (built.warning !== undefined) process.stderr.write(`\n${built.warning}\n\n`);
   const ops = await createOpsLayer({ config, version, store, kms: built.kms, credentials, clock, logger, isShuttingDown: () => shuttingDown, observability, random });
   // SSE-C needs no KMS, so the encrypting codec is always in place; SSE-S3/KMS without one answer 501.

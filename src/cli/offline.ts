@@ -4,16 +4,15 @@
 // Two writers on one set of drives would race (the local keystore is last-writer-wins),
 // so this refuses when anything answers on the server's address, and it never
 // formats drives or generates a master key.
+import { buildKmsFromConfig, openStoreFromConfig } from '../compose.ts';
 import { access } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { statePaths, type Config } from '../config/config.ts';
 import { createOpsLayer } from '../admin/mount.ts';
-import { buildKms, keystoreSystemName } from '../kms/factory.ts';
 import { generatedMasterKeyFileName } from '../kms/master-key.ts';
 import { createObservability } from '../observe/observability.ts';
 import { createCredentialStore, type StaticUser } from '../s3/credentials.ts';
-import { openObjectStore } from '../storage/index.ts';
 import { formatFile } from '../storage/paths.ts';
 import { systemClock } from '../util/clock.ts';
 import { createLogger } from '../util/log.ts';
@@ -69,28 +68,9 @@ export async function openOffline(config: Config, root: StaticUser, endpoint: UR
   const random = cryptoRandom;
   const logger = createLogger(config.logLevel === 'debug' ? 'debug' : 'warn');
   const observability = await createObservability({ config, version, clock, logger });
-  const store = await openObjectStore({
-    drives: config.drives,
-    ...(config.parity === undefined ? {} : { parity: config.parity }),
-    fsync: config.fsync,
-    clock,
-    random,
-    logger,
-    staleUploadAgeMs: config.multipartStaleAgeMs,
-    // A short-lived command: no background scans or drive probes.
-    healScanIntervalMs: 0,
-    driveProbeIntervalMs: 0,
-    healScanObjectsPerSec: config.heal.objectsPerSecMax,
-  });
+  const store = await openStoreFromConfig(config, { clock, random, logger }, { background: false });
   try {
-    const built = await buildKms(config.kms, {
-      keystoreStore: { read: () => store.readSystem(keystoreSystemName), write: (b) => store.writeSystem(keystoreSystemName, b) },
-      generatedKeyDir: statePaths(config).generatedKeyDir,
-      sink: observability.kmsSink,
-      random,
-      clock,
-      logger,
-    });
+    const built = await buildKmsFromConfig(config, store, observability.kmsSink, { clock, random, logger });
     const ops = await createOpsLayer({
       config, version, store, kms: built.kms, credentials: createCredentialStore(root), clock, logger, isShuttingDown: () => false, observability, random,
     });
