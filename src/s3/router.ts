@@ -4,11 +4,11 @@ import { S3Error } from './errors.ts';
 
 export const s3Operations = [
   'ListBuckets',
-  'CreateBucket', 'HeadBucket', 'DeleteBucket', 'GetBucketLocation', 'GetBucketVersioning', 'GetBucketAcl',
+  'CreateBucket', 'HeadBucket', 'DeleteBucket', 'GetBucketLocation', 'GetBucketVersioning', 'GetBucketAcl', 'PutBucketAcl',
   'GetBucketPolicy', 'GetBucketTagging', 'GetBucketCors', 'GetBucketLifecycle',
   'GetBucketEncryption', 'PutBucketEncryption', 'DeleteBucketEncryption',
   'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'DeleteObjects',
-  'GetObject', 'HeadObject', 'PutObject', 'CopyObject', 'DeleteObject', 'GetObjectAcl', 'GetObjectTagging',
+  'GetObject', 'HeadObject', 'PutObject', 'CopyObject', 'DeleteObject', 'GetObjectAcl', 'PutObjectAcl', 'GetObjectTagging',
   'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts',
   'NotImplemented',
 ] as const;
@@ -92,6 +92,7 @@ function routeBucket(method: string, query: URLSearchParams, target: Target): Ro
     }
     case 'PUT':
       if (sub === undefined) return op('CreateBucket');
+      if (sub === 'acl') return op('PutBucketAcl');
       return sub === 'encryption' ? op('PutBucketEncryption') : unsupported(target, `PUT ?${sub}`);
     case 'DELETE':
       if (sub === undefined) return op('DeleteBucket');
@@ -119,6 +120,7 @@ function routeObject(method: string, query: URLSearchParams, headers: Headers, t
       return unsupported(target, `GET ?${sub}`);
     case 'PUT':
       if (isPart) return op(copy ? 'UploadPartCopy' : 'UploadPart');
+      if (sub === 'acl') return op('PutObjectAcl');
       if (sub !== undefined) return unsupported(target, `PUT ?${sub}`);
       return op(copy ? 'CopyObject' : 'PutObject');
     case 'POST':

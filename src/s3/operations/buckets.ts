@@ -84,6 +84,26 @@ export const getBucketAcl: Handler = bucketHandler(async (ctx, deps) => {
   return ownerOnlyAcl(deps);
 });
 
+/**
+ * PUT ?acl can only restate what is already true: a canned owner-only ACL, or a policy
+ * whose grants are all FULL_CONTROL for the owner. Anything granting others is refused.
+ */
+export async function checkAclRequest(ctx: BucketContext, deps: S3Deps): Promise<void> {
+  checkCannedAcl(ctx.headers);
+  const body = await readXmlBody(ctx, deps);
+  if (body.trim() === '') return;
+  const permissions = [...body.matchAll(/<Permission>\s*([^<]*?)\s*<\/Permission>/g)].map((m) => m[1]);
+  const ids = [...body.matchAll(/<Grantee\b[\s\S]*?<\/Grantee>/g)].map((m) => /<ID>\s*([^<]*?)\s*<\/ID>/.exec(m[0])?.[1]);
+  const ownerOnly = permissions.every((p) => p === 'FULL_CONTROL') && ids.length === permissions.length && ids.every((id) => id === deps.owner.id);
+  if (!ownerOnly) throw new S3Error('NotImplemented', 'Only an owner-only ACL is supported; objects are private to the owner.');
+}
+
+export const putBucketAcl: Handler = bucketHandler(async (ctx, deps) => {
+  await deps.store.headBucket(ctx.bucket);
+  await checkAclRequest(ctx, deps);
+  return emptyResponse(200);
+});
+
 /** Sub-resources Cairn has no configuration for: the "none configured" error AWS gives. */
 function noConfiguration(code: 'NoSuchBucketPolicy' | 'NoSuchTagSet' | 'NoSuchCORSConfiguration' | 'NoSuchLifecycleConfiguration'): Handler {
   return bucketHandler(async (ctx: BucketContext, deps: S3Deps) => {

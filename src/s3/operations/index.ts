@@ -1,7 +1,7 @@
 // The dispatch table: one handler per S3 operation. Record<S3Operation, Handler> makes
 // a missing handler a compile error.
 import { S3Error } from '../errors.ts';
-import { xmlResponse } from '../response.ts';
+import { emptyResponse, xmlResponse } from '../response.ts';
 import { el } from '../xml/writer.ts';
 import * as buckets from './buckets.ts';
 import { copyObject } from './copy.ts';
@@ -17,6 +17,13 @@ const getObjectAcl = objectHandler(async (ctx, deps) => {
   checkVersionId(ctx.query);
   await deps.store.head(ctx.bucket, ctx.key);
   return buckets.ownerOnlyAcl(deps);
+});
+
+const putObjectAcl = objectHandler(async (ctx, deps) => {
+  checkVersionId(ctx.query);
+  await deps.store.head(ctx.bucket, ctx.key);
+  await buckets.checkAclRequest(ctx, deps);
+  return emptyResponse(200);
 });
 
 /** Objects never carry tags here (tagging headers are refused on write): the set is empty. */
@@ -38,6 +45,7 @@ export const defaultHandlers: HandlerTable = {
   GetBucketLocation: buckets.getBucketLocation,
   GetBucketVersioning: buckets.getBucketVersioning,
   GetBucketAcl: buckets.getBucketAcl,
+  PutBucketAcl: buckets.putBucketAcl,
   GetBucketPolicy: buckets.getBucketPolicy,
   GetBucketTagging: buckets.getBucketTagging,
   GetBucketCors: buckets.getBucketCors,
@@ -56,6 +64,7 @@ export const defaultHandlers: HandlerTable = {
   CopyObject: copyObject,
   DeleteObject: deleteObject,
   GetObjectAcl: getObjectAcl,
+  PutObjectAcl: putObjectAcl,
   GetObjectTagging: getObjectTagging,
   CreateMultipartUpload: multipart.createMultipartUpload,
   UploadPart: multipart.uploadPart,
