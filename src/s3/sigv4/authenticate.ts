@@ -9,6 +9,7 @@ import { ChunkSigner } from './chunk-signer.ts';
 import { deriveSigningKey, emptySha256Hex, hmacHex, sha256Hex, signaturesEqual, type SigningKeyCache } from './crypto.ts';
 import { amzDateFromHttpDate, isPresigned, parseAmzDate, parseAuthorizationHeader, parsePresignQuery } from './parse.ts';
 import type { CredentialScope, ParsedHeaderAuth, ParsedPresignAuth } from './parse.ts';
+import { checkV2Presign, isV2Presigned } from './v2-presign.ts';
 
 export const clockSkewMsMax = 15 * 60 * 1000;
 export const unsignedPayload = 'UNSIGNED-PAYLOAD';
@@ -57,6 +58,11 @@ export function authenticate(req: AuthRequest, deps: AuthDeps): AuthResult {
   const presigned = isPresigned(pairs);
   if (authorization !== null && presigned) {
     throw new S3Error('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.');
+  }
+  if (authorization === null && !presigned && isV2Presigned(pairs)) {
+    const v2 = checkV2Presign(req, pairs, deps);
+    // No chunk signatures exist for SigV2; the signer is never consulted for an unsigned payload.
+    return { ...v2, presigned: true, payloadHash: unsignedPayload, signer: new ChunkSigner(new Uint8Array(32), '', '', '') };
   }
   let checked: Checked;
   if (authorization !== null) checked = checkHeaderAuth(parseAuthorizationHeader(authorization), req.headers, deps);

@@ -1,0 +1,44 @@
+import { expect, test } from 'bun:test';
+import { fixedClock } from '../../util/clock.ts';
+import { S3Error } from '../errors.ts';
+import { authenticate } from './authenticate.ts';
+import { staticStore } from './testing/oracle.ts';
+
+// The worked example of AWS's SigV2 query-string authentication documentation.
+const credentials = staticStore([{ accessKey: 'AKIAIOSFODNN7EXAMPLE', secretKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', isRoot: true }]);
+const query = 'AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620&Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D';
+const beforeExpiryMs = 1175139620 * 1000 - 60_000;
+
+function codeOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (e) {
+    if (e instanceof S3Error) return e.code;
+    throw e;
+  }
+  return 'OK';
+}
+
+test('a SigV2 presigned GET is accepted before it expires, as unsigned payload', () => {
+  const auth = authenticate({ method: 'GET', rawPath: '/johnsmith/photos/puppy.jpg', rawQuery: query, headers: new Headers() },
+    { credentials, clock: fixedClock(beforeExpiryMs), region: 'us-east-1' });
+  expect([auth.accessKey, auth.isRoot, auth.presigned, auth.payloadHash]).toEqual(['AKIAIOSFODNN7EXAMPLE', true, true, 'UNSIGNED-PAYLOAD']);
+});
+
+test('expired, tampered, wrong method and unknown key are refused with their codes', () => {
+  const deps = { credentials, clock: fixedClock(beforeExpiryMs), region: 'us-east-1' };
+  const req = { method: 'GET', rawPath: '/johnsmith/photos/puppy.jpg', rawQuery: query, headers: new Headers() };
+  expect(codeOf(() => authenticate(req, { ...deps, clock: fixedClock(1175139621 * 1000) }))).toBe('AccessDenied');
+  expect(codeOf(() => authenticate({ ...req, rawPath: '/johnsmith/photos/kitten.jpg' }, deps))).toBe('SignatureDoesNotMatch');
+  expect(codeOf(() => authenticate({ ...req, method: 'PUT' }, deps))).toBe('SignatureDoesNotMatch');
+  expect(codeOf(() => authenticate({ ...req, rawQuery: `${query}&uploads` }, deps))).toBe('SignatureDoesNotMatch');
+  expect(codeOf(() => authenticate({ ...req, rawQuery: query.replace('AKIAIOSFODNN7EXAMPLE', 'UNKNOWN') }, deps))).toBe('InvalidAccessKeyId');
+  expect(codeOf(() => authenticate({ ...req, rawQuery: query.replace('Expires=1175139620', 'Expires=soon') }, deps))).toBe('AccessDenied');
+});
+
+test('a raw "+" in the signature is read as "+", not as a space', () => {
+  const raw = query.replace('%2B', '+');
+  const auth = authenticate({ method: 'GET', rawPath: '/johnsmith/photos/puppy.jpg', rawQuery: raw, headers: new Headers() },
+    { credentials, clock: fixedClock(beforeExpiryMs), region: 'us-east-1' });
+  expect(auth.accessKey).toBe('AKIAIOSFODNN7EXAMPLE');
+});
