@@ -54,7 +54,9 @@ interface Checked {
 
 export function authenticate(req: AuthRequest, deps: AuthDeps): AuthResult {
   const pairs = parseQuery(req.rawQuery);
-  const authorization = req.headers.get('authorization');
+  const rawAuthorization = req.headers.get('authorization');
+  // An empty header carries no credentials at all: refused as anonymous, as S3 does (403).
+  const authorization = rawAuthorization?.trim() === '' ? null : rawAuthorization;
   const presigned = isPresigned(pairs);
   if (authorization !== null && presigned) {
     throw new S3Error('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.');

@@ -42,3 +42,9 @@ test('a raw "+" in the signature is read as "+", not as a space', () => {
     { credentials, clock: fixedClock(beforeExpiryMs), region: 'us-east-1' });
   expect(auth.accessKey).toBe('AKIAIOSFODNN7EXAMPLE');
 });
+
+test('an empty Authorization header is anonymous (AccessDenied), not a malformed signature', () => {
+  const deps = { credentials, clock: fixedClock(beforeExpiryMs), region: 'us-east-1' };
+  expect(codeOf(() => authenticate({ method: 'PUT', rawPath: '/b/k', rawQuery: '', headers: new Headers({ authorization: '' }) }, deps))).toBe('AccessDenied');
+  expect(codeOf(() => authenticate({ method: 'PUT', rawPath: '/b/k', rawQuery: '', headers: new Headers({ authorization: 'AWS AKIAIOSFODNN7EXAMPLE:abc' }) }, deps))).toBe('InvalidRequest');
+});
