@@ -115,7 +115,8 @@ function checkPresignAuth(parsed: ParsedPresignAuth, deps: AuthDeps): Checked {
   if (requestMs === undefined) throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Date is malformed.');
   const nowMs = deps.clock.nowMs();
   if (requestMs - nowMs > clockSkewMsMax) throw new S3Error('AccessDenied', 'Request is not valid yet');
-  if (nowMs > requestMs + parsed.expiresSec * 1000) throw new S3Error('AccessDenied', 'Request has expired');
+  // X-Amz-Expires=0 is a link that was never valid: expired, as S3 answers it (403).
+  if (parsed.expiresSec === 0 || nowMs > requestMs + parsed.expiresSec * 1000) throw new S3Error('AccessDenied', 'Request has expired');
   return {
     scope: parsed.scope,
     signedHeaders: parsed.signedHeaders,

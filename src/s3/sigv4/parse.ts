@@ -108,7 +108,6 @@ export function parsePresignQuery(pairs: readonly QueryPair[]): ParsedPresignAut
   if (!amzDatePattern.test(amzDate)) throw fail('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'".');
   if (!/^\d{1,7}$/.test(expires)) throw fail('X-Amz-Expires should be a number.');
   const expiresSec = Number(expires);
-  if (expiresSec < 1) throw fail('X-Amz-Expires must be non-negative.');
   if (expiresSec > presignExpiresSecMax) throw fail('X-Amz-Expires must be less than a week (in seconds) that is 604800.');
   if (!signaturePattern.test(signature)) throw new S3Error('SignatureDoesNotMatch');
   return {

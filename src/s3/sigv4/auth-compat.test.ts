@@ -1,8 +1,10 @@
+// Compatibility corners of request authentication that real clients and conformance
+// suites hit: SigV2 presigned query URLs, an empty Authorization header, X-Amz-Expires=0.
 import { expect, test } from 'bun:test';
 import { fixedClock } from '../../util/clock.ts';
 import { S3Error } from '../errors.ts';
 import { authenticate } from './authenticate.ts';
-import { staticStore } from './testing/oracle.ts';
+import { oraclePresign, staticStore, testStore } from './testing/oracle.ts';
 
 // The worked example of AWS's SigV2 query-string authentication documentation.
 const credentials = staticStore([{ accessKey: 'AKIAIOSFODNN7EXAMPLE', secretKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', isRoot: true }]);
@@ -47,4 +49,12 @@ test('an empty Authorization header is anonymous (AccessDenied), not a malformed
   const deps = { credentials, clock: fixedClock(beforeExpiryMs), region: 'us-east-1' };
   expect(codeOf(() => authenticate({ method: 'PUT', rawPath: '/b/k', rawQuery: '', headers: new Headers({ authorization: '' }) }, deps))).toBe('AccessDenied');
   expect(codeOf(() => authenticate({ method: 'PUT', rawPath: '/b/k', rawQuery: '', headers: new Headers({ authorization: 'AWS AKIAIOSFODNN7EXAMPLE:abc' }) }, deps))).toBe('InvalidRequest');
+});
+
+test('a SigV4 presigned URL with X-Amz-Expires=0 is expired (403 AccessDenied), not malformed', async () => {
+  const t0 = Date.UTC(2024, 0, 2, 3, 4, 5);
+  const req = await oraclePresign({ method: 'GET', path: '/b/k', dateMs: t0, expiresSec: 60 });
+  const zero = { ...req, rawQuery: req.rawQuery.replace('X-Amz-Expires=60', 'X-Amz-Expires=0') };
+  expect(codeOf(() => authenticate(zero, { credentials: testStore, clock: fixedClock(t0), region: 'us-east-1' }))).toBe('AccessDenied');
+  expect(codeOf(() => authenticate(req, { credentials: testStore, clock: fixedClock(t0), region: 'us-east-1' }))).toBe('OK');
 });
