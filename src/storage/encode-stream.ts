@@ -243,7 +243,19 @@ async function writeSink(s: Sink, bytes: Uint8Array): Promise<void> {
 }
 
 async function closeSink(s: Sink, fsync: boolean): Promise<void> {
-  if (s.failed !== null || s.fh === null) return;  // held sinks have nothing on disk
+  if (s.failed !== null) return;
+  if (s.fh === null && s.held !== null && s.inlineBytesMax === 0) {
+    // Nothing was written but inline output is not allowed (an empty part): the caller
+    // moves a shard file into place, so it must exist, empty.
+    try {
+      s.fh = await open(s.target.drive.abs(s.rel), 'w');
+      s.held = null;
+    } catch (err) {
+      failSink(s, err);
+      return;
+    }
+  }
+  if (s.fh === null) return; // held sinks have nothing on disk
   const fh = s.fh;
   s.fh = null;
   try {

@@ -70,3 +70,17 @@ test('stale uploads are removed by the scan', async () => {
   expect(left).not.toContain(old);
   await store.close();
 });
+
+test('an empty part is stored, listed, and completes as the last part', async () => {
+  const store = await fresh();
+  const id = await store.createUpload(b('bkt'), k('empty-tail'), { userMeta: {}, internal: {} });
+  const p1 = randomBytes(5 * mib, 4);
+  const i1 = await store.putPart(b('bkt'), k('empty-tail'), id, 1, bodyOf(p1), { internal: {}, md5: true });
+  const i2 = await store.putPart(b('bkt'), k('empty-tail'), id, 2, bodyOf(new Uint8Array(0)), { internal: {}, md5: true });
+  expect(i2.size).toBe(0);
+  expect(i2.etag).toBe('d41d8cd98f00b204e9800998ecf8427e');
+  const info = await store.completeUpload(b('bkt'), k('empty-tail'), id, [{ partNumber: 1, etag: i1.etag }, { partNumber: 2, etag: i2.etag }], {});
+  expect(info.size).toBe(5 * mib);
+  const got = await store.get(b('bkt'), k('empty-tail'));
+  expect(sha(await readAll(got.stream))).toBe(sha(p1));
+});
