@@ -113,15 +113,20 @@ export const plainCodec: ObjectCodec = {
   planComplete: () => ({}),
   async planRead(info, headers, role, store) {
     if (role === 'copy-source') refuseSse(headers, 'x-amz-copy-source-');
-    return {
-      size: info.size,
-      etag: info.etag,
-      partSizes: info.parts?.map((p) => p.size),
-      responseHeaders: {},
-      sseMode: 'none',
-      open: async (range) => (await store.get(info.bucket, info.key, range)).stream,
-      decodeWhole: (stored) => stored,
-      dispose() {},
-    };
+    return plainReadPlan(info, store);
   },
 };
+
+/** Reading an unencrypted object: stored bytes are the plaintext. */
+export function plainReadPlan(info: ObjectInfo, store: ObjectStore): ReadPlan {
+  return {
+    size: info.size,
+    etag: info.etag,
+    partSizes: info.parts?.map((p) => p.size),
+    responseHeaders: {},
+    sseMode: 'none',
+    open: async (range) => (await store.get(info.bucket, info.key, range)).stream,
+    decodeWhole: (stored) => stored,
+    dispose() {},
+  };
+}

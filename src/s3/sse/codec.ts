@@ -7,7 +7,7 @@ import type { Kms } from '../../kms/types.ts';
 import type { ObjectInfo, ObjectStore, PartInfo } from '../../storage/types.ts';
 import type { Random } from '../../util/random.ts';
 import { systemClock, type Clock } from '../../util/clock.ts';
-import type { ObjectCodec, ReadPlan, ReadRole, SseModeName, WritePlan, WriteTarget } from '../codec.ts';
+import { plainReadPlan, type ObjectCodec, type ReadPlan, type ReadRole, type SseModeName, type WritePlan, type WriteTarget } from '../codec.ts';
 import { S3Error } from '../errors.ts';
 import type { PayloadResult } from '../sigv4/index.ts';
 import { bucketDefaultMode } from './bucket-default.ts';
@@ -262,19 +262,6 @@ function listedSize(info: ObjectInfo): number {
   } catch {
     return info.size; // damaged metadata: listing still works, reading will report it
   }
-}
-
-function plainReadPlan(info: ObjectInfo, store: ObjectStore): ReadPlan {
-  return {
-    size: info.size,
-    etag: info.etag,
-    partSizes: info.parts?.map((p) => p.size),
-    responseHeaders: {},
-    sseMode: 'none',
-    open: async (range) => (await store.get(info.bucket, info.key, range)).stream,
-    decodeWhole: (stored) => stored,
-    dispose() {},
-  };
 }
 
 /** The object key of one read: given (SSE-C, already opened) or opened on first need; release() wipes it. */
