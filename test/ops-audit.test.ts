@@ -2,7 +2,7 @@
 // no event, no secret reaches the audit log or the server's output, and
 // `cairn audit report` summarizes what happened.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -72,6 +72,10 @@ beforeAll(async () => {
   await s3.send(new GetObjectCommand({ Bucket: 'audited', Key: 'obj/1' }));
   await s3.send(new PutObjectCommand({ Bucket: 'audited', Key: 'sse-s3', Body: 'a', ServerSideEncryption: 'AES256' }));
   await s3.send(new PutObjectCommand({ Bucket: 'audited', Key: 'sse-kms', Body: 'b', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'audit-key' }));
+  // A multipart SSE-S3 object: its completion is the write the report must count as encrypted.
+  const mp = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'audited', Key: 'sse-s3-multipart', ServerSideEncryption: 'AES256' }));
+  const part = await s3.send(new UploadPartCommand({ Bucket: 'audited', Key: 'sse-s3-multipart', UploadId: mp.UploadId, PartNumber: 1, Body: 'one part' }));
+  await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'audited', Key: 'sse-s3-multipart', UploadId: mp.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
   // SSE-C write and read: the customer key must not be logged anywhere.
   const ssec = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: ssecKeyB64, SSECustomerKeyMD5: createHash('md5').update(ssecKey).digest('base64') };
   await s3.send(new PutObjectCommand({ Bucket: 'audited', Key: 'ssec', Body: 'secret body', ...ssec }));
@@ -126,10 +130,10 @@ describe('audit log', () => {
     expect(s.files).toBe(auditFiles().length);
     expect(s.objectsWritten.total).toBeGreaterThanOrEqual(putCount);
     expect(s.objectsWritten.plain).toBeGreaterThanOrEqual(putCount);
-    expect(s.objectsWritten.byMode['sse-s3']).toBe(1);
+    expect(s.objectsWritten.byMode['sse-s3']).toBe(2); // one PutObject, one CompleteMultipartUpload
     expect(s.objectsWritten.byMode['sse-kms']).toBe(1);
     expect(s.objectsWritten.byMode['sse-c']).toBe(1);
-    expect(s.objectsWritten.encrypted).toBe(3);
+    expect(s.objectsWritten.encrypted).toBe(4);
     expect(s.kmsKeysUsed['audit-key']).toBe(1);
     expect(s.failedAuthentications.total).toBeGreaterThanOrEqual(1);
     expect(s.adminChanges.listed.map((c) => c.operation)).toContain('admin.bucket.bandwidth.put');

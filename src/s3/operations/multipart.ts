@@ -17,7 +17,7 @@ import { writePrecondition } from './conditions.ts';
 import { metaFromHeaders, refuseUnsupportedWriteHeaders } from './meta.ts';
 import { bucketHandler, objectHandler, type Handler } from './types.ts';
 import { hashedBody, requestBody, writePart, writeResponseHeaders } from './write.ts';
-import { storedSseHeaders } from '../sse/headers.ts';
+import { storedSseHeaders, storedSseMode } from '../sse/headers.ts';
 
 const listPartsMax = 1000;
 const listUploadsMax = 1000;
@@ -118,6 +118,7 @@ export const completeMultipartUpload: Handler = objectHandler(async (ctx, deps) 
       return { ...planned, internal: { ...base, ...(wantsFullObject ? {} : compositeChecksum(parts)) } };
     },
   });
+  ctx.stats.sseMode = storedSseMode(info.internal);
   const shown = deps.codec.listed(info);
   const location = `/${ctx.bucket}/${ctx.key.split('/').map(encodeURIComponent).join('/')}`;
   const algorithm = info.internal[checksumFields.algorithm];
