@@ -8,4 +8,4 @@ export { ChunkSigner } from './chunk-signer.ts';
 export { presignExpiresSecMax } from './parse.ts';
 export { encodeSignedChunks, encodeUnsignedChunks, presignUrl, signRequest } from './sign.ts';
 export type { PresignInput, SignInput, SignedRequest, SigningCredentials, Trailer } from './sign.ts';
-export { authRequestOf, storedContentEncoding } from './request.ts';
+export { authRequestOf, authRequestOfTarget, storedContentEncoding } from './request.ts';

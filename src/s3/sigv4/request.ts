@@ -9,15 +9,19 @@ export function authRequestOf(req: Request): AuthRequest {
   const url = req.url;
   const schemeEnd = url.indexOf('://');
   const pathStart = schemeEnd < 0 ? 0 : url.indexOf('/', schemeEnd + 3);
-  const target = pathStart < 0 ? '/' : url.slice(pathStart);
+  return authRequestOfTarget(req.method, pathStart < 0 ? '/' : url.slice(pathStart), req.headers);
+}
+
+/** Splits a raw request target (`/path?query#fragment`) into what was signed. */
+export function authRequestOfTarget(method: string, target: string, headers: Headers): AuthRequest {
   const hashAt = target.indexOf('#');
   const withoutHash = hashAt < 0 ? target : target.slice(0, hashAt);
   const queryAt = withoutHash.indexOf('?');
   return {
-    method: req.method,
+    method,
     rawPath: queryAt < 0 ? withoutHash : withoutHash.slice(0, queryAt),
     rawQuery: queryAt < 0 ? '' : withoutHash.slice(queryAt + 1),
-    headers: req.headers,
+    headers,
   };
 }
 
