@@ -6,23 +6,18 @@ import {
   CopyObjectCommand, CreateBucketCommand, GetBucketAclCommand, GetObjectCommand, ListObjectsCommand, ListObjectsV2Command,
   PutBucketAclCommand, PutObjectAclCommand, PutObjectCommand, S3Client, S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { startServer, type StartedServer } from './helpers/server.ts';
-import { sdkClient } from './helpers/clients.ts';
+import type { StartedServer } from './helpers/server.ts';
+import { startWithBucket, stopWithClient } from './helpers/clients.ts';
 
 let server: StartedServer;
 let s3: S3Client;
 const bucket = 'conformance';
 
 beforeAll(async () => {
-  server = await startServer();
-  s3 = sdkClient(server);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  ({ server, s3 } = await startWithBucket(bucket));
 });
 
-afterAll(async () => {
-  s3?.destroy();
-  await server?.stop();
-});
+afterAll(() => stopWithClient(server, s3));
 
 async function errorOf(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
   try {

@@ -2,12 +2,12 @@
 // ranges, listings of parts and uploads, abort, and the completion errors AWS gives.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand,
   HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand,
   UploadPartCopyCommand, type CompletedPart,
 } from '@aws-sdk/client-s3';
-import { startServer, type StartedServer } from './helpers/server.ts';
-import { sdkClient } from './helpers/clients.ts';
+import type { StartedServer } from './helpers/server.ts';
+import { startWithBucket, stopWithClient } from './helpers/clients.ts';
 
 let server: StartedServer;
 let s3: S3Client;
@@ -38,15 +38,10 @@ async function bytesOf(key: string, extra: { Range?: string; PartNumber?: number
 }
 
 beforeAll(async () => {
-  server = await startServer();
-  s3 = sdkClient(server);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  ({ server, s3 } = await startWithBucket(bucket));
 });
 
-afterAll(async () => {
-  s3?.destroy();
-  await server?.stop();
-});
+afterAll(() => stopWithClient(server, s3));
 
 describe('multipart', () => {
   test('20 MiB in four parts: complete, read whole, by range and by part', async () => {

@@ -2,27 +2,22 @@
 // leave nothing stored. Also presigned GET/PUT with plain fetch, and the response
 // envelope (request ids, bodiless HEAD errors).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { encodeSignedChunks, encodeUnsignedChunks, presignUrl, sha256Hex, signRequest } from '../src/s3/sigv4/index.ts';
 import { bytesToBase64, createChecksummer } from '../src/s3/checksum/index.ts';
 import { fixedClock, systemClock, type Clock } from '../src/util/clock.ts';
-import { startServer, type StartedServer } from './helpers/server.ts';
-import { sdkClient } from './helpers/clients.ts';
+import type { StartedServer } from './helpers/server.ts';
+import { sdkClient, startWithBucket, stopWithClient } from './helpers/clients.ts';
 
 let server: StartedServer;
 let s3: S3Client;
 const bucket = 'neg-bucket';
 
 beforeAll(async () => {
-  server = await startServer();
-  s3 = sdkClient(server);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  ({ server, s3 } = await startWithBucket(bucket));
 });
 
-afterAll(async () => {
-  s3?.destroy();
-  await server?.stop();
-});
+afterAll(() => stopWithClient(server, s3));
 
 interface RawOptions {
   headers?: Record<string, string>;

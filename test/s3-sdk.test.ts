@@ -7,8 +7,8 @@ import {
   ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, S3Client, S3ServiceException, GetObjectAclCommand,
   PutBucketPolicyCommand, GetBucketPolicyCommand, PutObjectTaggingCommand,
 } from '@aws-sdk/client-s3';
-import { startServer, type StartedServer } from './helpers/server.ts';
-import { sdkClient } from './helpers/clients.ts';
+import type { StartedServer } from './helpers/server.ts';
+import { startWithBucket, stopWithClient } from './helpers/clients.ts';
 
 let server: StartedServer;
 let s3: S3Client;
@@ -30,15 +30,10 @@ async function text(key: string, extra: Partial<ConstructorParameters<typeof Get
 }
 
 beforeAll(async () => {
-  server = await startServer();
-  s3 = sdkClient(server);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  ({ server, s3 } = await startWithBucket(bucket));
 });
 
-afterAll(async () => {
-  s3?.destroy();
-  await server?.stop();
-});
+afterAll(() => stopWithClient(server, s3));
 
 describe('buckets', () => {
   test('create, list, head, location, versioning, delete', async () => {

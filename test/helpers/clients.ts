@@ -1,8 +1,8 @@
 // Client factories for e2e tests: the AWS SDK with its default settings, and the
 // environment the aws CLI, rclone and s3cmd need (no config files in $HOME).
-import { S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { existsSync } from 'node:fs';
-import type { StartedServer } from './server.ts';
+import { startServer, type StartOptions, type StartedServer } from './server.ts';
 
 /** @aws-sdk/client-s3 as users run it: default checksum behaviour (CRC32 trailers). */
 export function sdkClient(server: StartedServer, overrides: { secretKey?: string; accessKey?: string } = {}): S3Client {
@@ -12,6 +12,20 @@ export function sdkClient(server: StartedServer, overrides: { secretKey?: string
     forcePathStyle: true,
     credentials: { accessKeyId: overrides.accessKey ?? server.accessKey, secretAccessKey: overrides.secretKey ?? server.secretKey },
   });
+}
+
+/** A fresh server with one bucket and a default SDK client: the usual e2e file set-up. */
+export async function startWithBucket(bucket: string, options: StartOptions = {}): Promise<{ server: StartedServer; s3: S3Client }> {
+  const server = await startServer(options);
+  const s3 = sdkClient(server);
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  return { server, s3 };
+}
+
+/** The matching tear-down; tolerates a set-up that failed half-way. */
+export async function stopWithClient(server: StartedServer | undefined, s3: S3Client | undefined): Promise<void> {
+  s3?.destroy();
+  await server?.stop();
 }
 
 /** The Debian aws CLI when present (the PATH may hold another one). */
