@@ -1,20 +1,11 @@
 // One contract, every backend: LocalKms and VaultKms (over HTTP against the
 // Vault double) must behave the same through the Kms interface.
+import { codeOf } from './testing/errors.ts';
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
 import { localBackend, vaultBackend, type BackendFactory, type BackendHandle } from './testing/kms-backends.ts';
-import { KmsError, type Kms } from './types.ts';
+import type { Kms } from './types.ts';
 
 const ctx = { 'bucket/key': 'photos/cat.jpg' };
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof KmsError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 

@@ -1,24 +1,14 @@
 // LocalKms specifics beyond the shared contract: sealing of the keystore,
 // persistence, master key mismatch, auto-create and store failures.
+import { codeOf } from './testing/errors.ts';
 import { describe, expect, test } from 'bun:test';
 import { fixedClock } from '../util/clock.ts';
 import { LocalKms } from './local.ts';
 import type { MasterKey } from './master-key.ts';
 import { memoryKeystoreStore } from './testing/memory-store.ts';
-import { KmsError } from './types.ts';
 
 const masterKey: MasterKey = { name: 'test-master', key: new Uint8Array(32).fill(3) };
 const ctx = { 'bucket/key': 'b/k' };
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof KmsError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
 
 describe('LocalKms', () => {
   test('keystore is sealed: no key material or names in the stored bytes', async () => {

@@ -1,6 +1,7 @@
 // VaultKms behaviour that only Vault has: auth lifecycles, namespaces, mount
 // paths, retries, timeouts and refusal of non-derived keys. Real HTTP against
 // the Vault double; the token clock is injected so TTL tests are deterministic.
+import { codeOf } from './testing/errors.ts';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { fixedClock } from '../util/clock.ts';
 import { startVaultDouble, vaultKmsFor } from './testing/kms-backends.ts';
@@ -17,16 +18,6 @@ function start(options: Parameters<typeof startVaultDouble>[0] = {}): VaultDoubl
   const double = startVaultDouble(options);
   doubles.push(double);
   return double;
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof KmsError) return error.code;
-    throw error;
-  }
-  return 'no error';
 }
 
 describe('VaultKms auth', () => {
