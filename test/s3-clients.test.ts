@@ -7,7 +7,7 @@ import { randomFillSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type StartedServer } from './helpers/server.ts';
-import { awsCliPath, awsEnv, run } from './helpers/clients.ts';
+import { awsCliPath, awsEnv, rcloneEnv, run } from './helpers/clients.ts';
 
 let server: StartedServer;
 let work: string;
@@ -108,19 +108,7 @@ describe.skipIf(aws === undefined)('aws CLI', () => {
 });
 
 describe.skipIf(rclone === null)('rclone', () => {
-  const env = (): Record<string, string> => ({
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: work,
-    RCLONE_CONFIG: join(work, 'rclone-none.conf'),
-    RCLONE_CONFIG_CAIRN_TYPE: 's3',
-    RCLONE_CONFIG_CAIRN_PROVIDER: 'Other',
-    RCLONE_CONFIG_CAIRN_ACCESS_KEY_ID: server.accessKey,
-    RCLONE_CONFIG_CAIRN_SECRET_ACCESS_KEY: server.secretKey,
-    RCLONE_CONFIG_CAIRN_ENDPOINT: server.endpoint,
-    RCLONE_CONFIG_CAIRN_REGION: server.region,
-    RCLONE_CONFIG_CAIRN_FORCE_PATH_STYLE: 'true',
-  });
-  const rc = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => run([rclone ?? 'rclone', ...args], env(), work);
+  const rc = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => run([rclone ?? 'rclone', ...args], rcloneEnv(server, work), work);
 
   test('copy, check, sync and check again of a tree', async () => {
     const src = join(work, 'rc-src');

@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type StartedServer } from './helpers/server.ts';
-import { run, sdkClient } from './helpers/clients.ts';
+import { rcloneEnv, run, sdkClient } from './helpers/clients.ts';
 import { markedBody, md5Hex } from './helpers/sse.ts';
 import { VaultDouble } from '../src/kms/testing/vault-double.ts';
 
@@ -139,19 +139,7 @@ test('Vault down since start: listing and HEAD fall back to the stored ETag, the
 }, 60_000);
 
 describe.skipIf(rclone === null)('rclone on a bucket with default AES256 encryption', () => {
-  const env = (): Record<string, string> => ({
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: work,
-    RCLONE_CONFIG: join(work, 'rclone-none.conf'),
-    RCLONE_CONFIG_CAIRN_TYPE: 's3',
-    RCLONE_CONFIG_CAIRN_PROVIDER: 'Other',
-    RCLONE_CONFIG_CAIRN_ACCESS_KEY_ID: server.accessKey,
-    RCLONE_CONFIG_CAIRN_SECRET_ACCESS_KEY: server.secretKey,
-    RCLONE_CONFIG_CAIRN_ENDPOINT: server.endpoint,
-    RCLONE_CONFIG_CAIRN_REGION: server.region,
-    RCLONE_CONFIG_CAIRN_FORCE_PATH_STYLE: 'true',
-  });
-  const rc = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => run([rclone ?? 'rclone', ...args], env(), work);
+  const rc = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => run([rclone ?? 'rclone', ...args], rcloneEnv(server, work), work);
 
   test('check passes for the uploaded tree and fails when a file differs', async () => {
     const dest = 'aes-default';

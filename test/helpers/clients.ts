@@ -2,6 +2,7 @@
 // environment the aws CLI, rclone and s3cmd need (no config files in $HOME).
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { startServer, type StartOptions, type StartedServer } from './server.ts';
 
 /** @aws-sdk/client-s3 as users run it: default checksum behaviour (CRC32 trailers). */
@@ -12,6 +13,22 @@ export function sdkClient(server: StartedServer, overrides: { secretKey?: string
     forcePathStyle: true,
     credentials: { accessKeyId: overrides.accessKey ?? server.accessKey, secretAccessKey: overrides.secretKey ?? server.secretKey },
   });
+}
+
+/** rclone with the remote `cairn:` defined by environment only (no config file is read). */
+export function rcloneEnv(server: StartedServer, home: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    RCLONE_CONFIG: join(home, 'rclone-none.conf'),
+    RCLONE_CONFIG_CAIRN_TYPE: 's3',
+    RCLONE_CONFIG_CAIRN_PROVIDER: 'Other',
+    RCLONE_CONFIG_CAIRN_ACCESS_KEY_ID: server.accessKey,
+    RCLONE_CONFIG_CAIRN_SECRET_ACCESS_KEY: server.secretKey,
+    RCLONE_CONFIG_CAIRN_ENDPOINT: server.endpoint,
+    RCLONE_CONFIG_CAIRN_REGION: server.region,
+    RCLONE_CONFIG_CAIRN_FORCE_PATH_STYLE: 'true',
+  };
 }
 
 /** A fresh server with one bucket and a default SDK client: the usual e2e file set-up. */
