@@ -7,7 +7,7 @@ import type { Drive } from './drive.ts';
 import type { Erasure } from './erasure.ts';
 import { StorageError } from './types.ts';
 
-const blocksPerBatch = 4;
+const blocksPerBatch = 2;
 
 export interface ShardSource {
   drive: Drive;
