@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { StartedServer } from './helpers/server.ts';
 import { startWithBucket, stopWithClient } from './helpers/clients.ts';
+import { checksumBase64 } from '../src/s3/checksum/index.ts';
 
 let server: StartedServer;
 let s3: S3Client;
@@ -121,6 +122,43 @@ describe('multipart', () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'crc', ChecksumMode: 'ENABLED' }));
     expect(head.ChecksumCRC32).toBe(done.ChecksumCRC32);
     expect(md5(await bytesOf('crc'))).toBe(md5(Buffer.concat(bodies)));
+  });
+
+  test('FULL_OBJECT checksums: CRC64NVME and CRC32C are combined from the parts, checked on completion and validated on GET', async () => {
+    const bodies = [pattern(5 * MiB, 8), pattern(5 * MiB + 3, 9), pattern(777, 10)];
+    const whole = Buffer.concat(bodies);
+    for (const algorithm of ['CRC64NVME', 'CRC32C'] as const) {
+      const key = `full-${algorithm}`;
+      // CRC64NVME is FULL_OBJECT without being asked; CRC32C has to be asked.
+      const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ChecksumAlgorithm: algorithm, ...(algorithm === 'CRC32C' ? { ChecksumType: 'FULL_OBJECT' as const } : {}) }));
+      expect(created.ChecksumType).toBe('FULL_OBJECT');
+      const UploadId = created.UploadId;
+      const parts: CompletedPart[] = [];
+      for (const [i, body] of bodies.entries()) {
+        const r = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1, Body: body, ChecksumAlgorithm: algorithm }));
+        parts.push({ PartNumber: i + 1, ETag: r.ETag, [`Checksum${algorithm}`]: r[`Checksum${algorithm}`] });
+      }
+      const expected = checksumBase64(algorithm, whole);
+      const wrong = checksumBase64(algorithm, whole.subarray(1));
+      expect(await errorName(s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts }, ChecksumType: 'FULL_OBJECT', [`Checksum${algorithm}`]: wrong })))).toBe('BadDigest');
+      expect(await errorName(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))).toBe('NotFound');
+      const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts }, ChecksumType: 'FULL_OBJECT', [`Checksum${algorithm}`]: expected }));
+      expect(done[`Checksum${algorithm}`]).toBe(expected);
+      expect(done.ChecksumType).toBe('FULL_OBJECT');
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+      expect(head[`Checksum${algorithm}`]).toBe(expected);
+      expect(head.ChecksumType).toBe('FULL_OBJECT');
+      // The SDK checks the body against a full-object checksum it is given: a wrong one fails the read.
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+      expect(md5((await got.Body?.transformToByteArray()) ?? new Uint8Array())).toBe(md5(whole));
+    }
+  });
+
+  test('checksum type rules: CRC64NVME is never COMPOSITE, SHA-256 is never FULL_OBJECT', async () => {
+    expect(await errorName(s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'rules', ChecksumAlgorithm: 'CRC64NVME', ChecksumType: 'COMPOSITE' })))).toBe('InvalidRequest');
+    expect(await errorName(s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'rules', ChecksumAlgorithm: 'SHA256', ChecksumType: 'FULL_OBJECT' })))).toBe('InvalidRequest');
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'rules' }));
+    expect(uploads.Uploads ?? []).toHaveLength(0);
   });
 
   test('abort, unknown uploads and part number limits', async () => {

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { startServer, type StartedServer } from './helpers/server.ts';
 import { sdkClient } from './helpers/clients.ts';
+import { checksumBase64 } from '../src/s3/checksum/index.ts';
 import { customerKey, markedBody, masterKeyEnv, md5Hex, sdkCopySourceSseC, sdkSseC, type CustomerKey } from './helpers/sse.ts';
 
 let server: StartedServer;
@@ -240,6 +241,25 @@ describe('multipart', () => {
       expect(md5Hex(await bytesOf(copied))).toBe(md5Hex(whole));
     }, 60_000);
   }
+
+  test('a FULL_OBJECT CRC64NVME checksum is combined over the plaintext of encrypted parts', async () => {
+    for (const mode of ['sse-s3', 'sse-c'] as const) {
+      const key = `multi/full-${mode}`;
+      const bodies = [markedBody(partBytes, 'FULL-A', 3), markedBody(12_345, 'FULL-B', 4)];
+      const whole = Buffer.concat(bodies);
+      const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ChecksumAlgorithm: 'CRC64NVME', ...putFields(mode) }));
+      const parts = [];
+      for (const [i, b] of bodies.entries()) {
+        const r = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: created.UploadId, PartNumber: i + 1, Body: b, ChecksumAlgorithm: 'CRC64NVME', ...readFields(mode) }));
+        parts.push({ PartNumber: i + 1, ETag: r.ETag, ChecksumCRC64NVME: r.ChecksumCRC64NVME });
+      }
+      const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: created.UploadId, MultipartUpload: { Parts: parts }, ...readFields(mode) }));
+      expect(done.ChecksumCRC64NVME).toBe(checksumBase64('CRC64NVME', whole));
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED', ...readFields(mode) }));
+      expect(got.ChecksumCRC64NVME).toBe(done.ChecksumCRC64NVME);
+      expect(md5Hex(await bytesOf(got))).toBe(md5Hex(whole));
+    }
+  });
 
   test('an encrypted part under the minimum plaintext size is refused at completion', async () => {
     const key = 'multi/small';

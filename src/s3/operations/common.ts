@@ -1,15 +1,26 @@
 // Helpers shared by the operation handlers: small XML bodies, ETags, owners, numbers.
 import { S3Error } from '../errors.ts';
+import { checksumAlgorithms, checksumHeaderName } from '../checksum/index.ts';
 import { verifiedBody } from '../sigv4/index.ts';
 import type { RequestContext, S3Deps } from '../context.ts';
 import { el, type XmlElement } from '../xml/writer.ts';
 
-/** Reads a whole (small) verified request body as UTF-8, bounded by the XML limit. */
-export async function readXmlBody(ctx: RequestContext, deps: S3Deps): Promise<string> {
+/**
+ * Reads a whole (small) verified request body as UTF-8, bounded by the XML limit.
+ * `checksumHeadersDescribeObject`: the request's x-amz-checksum-* headers are not about
+ * this body (CompleteMultipartUpload's give the whole object's checksum), so the body is
+ * not checked against them.
+ */
+export async function readXmlBody(ctx: RequestContext, deps: S3Deps, options: { checksumHeadersDescribeObject?: boolean } = {}): Promise<string> {
   const limit = deps.limits.xmlBodyBytesMax;
   const declared = ctx.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) throw new S3Error('MaxMessageLengthExceeded', `Your request was too big (limit ${limit} bytes).`);
-  const body = verifiedBody(ctx.req.body, ctx.auth, ctx.headers);
+  let headers = ctx.headers;
+  if (options.checksumHeadersDescribeObject === true) {
+    headers = new Headers(ctx.headers);
+    for (const algorithm of checksumAlgorithms) headers.delete(checksumHeaderName(algorithm));
+  }
+  const body = verifiedBody(ctx.req.body, ctx.auth, headers);
   const reader = body.stream.getReader();
   const pieces: Uint8Array[] = [];
   let sizeBytes = 0;

@@ -10,7 +10,7 @@ import { emptyResponse, xmlResponse } from '../response.ts';
 import { parseCompleteMultipartUpload, partNumberMax, type CompletePartSpec } from '../xml/bodies.ts';
 import { el, isoTime } from '../xml/writer.ts';
 import { checkCannedAcl } from './buckets.ts';
-import { checksumFields, checksumHeaders, compositeChecksum } from './checksums.ts';
+import { checkRequestedFullObjectChecksum, checksumFields, checksumHeaders, compositeChecksum, fullObjectChecksum, uploadChecksumType } from './checksums.ts';
 import { intParam, listingEncoder, ownerElement, quoteEtag, readXmlBody } from './common.ts';
 import { checkCopySize, openCopySource, parseCopySource, parseCopySourceRange } from './copy.ts';
 import { writePrecondition } from './conditions.ts';
@@ -41,15 +41,18 @@ export const createMultipartUpload: Handler = objectHandler(async (ctx, deps) =>
   const algorithm = algorithmHeader === null ? undefined : parseChecksumAlgorithm(algorithmHeader);
   if (algorithmHeader !== null && algorithm === undefined) throw new S3Error('InvalidRequest', 'Checksum algorithm provided is unsupported.');
   const planned = await deps.codec.planUpload({ bucket: ctx.bucket, key: ctx.key, headers: ctx.headers });
-  const checksumType = ctx.headers.get('x-amz-checksum-type')?.toUpperCase();
-  if (checksumType !== undefined && checksumType !== 'COMPOSITE' && checksumType !== 'FULL_OBJECT') throw new S3Error('InvalidRequest', 'The x-amz-checksum-type header must be COMPOSITE or FULL_OBJECT.');
+  const checksumType = uploadChecksumType(ctx.headers.get('x-amz-checksum-type'), algorithm);
   const internal = {
     ...planned.internal,
     ...(algorithm === undefined ? {} : { [checksumFields.algorithm]: algorithm }),
     ...(checksumType === undefined ? {} : { [checksumFields.type]: checksumType }),
   };
   const uploadId = await deps.store.createUpload(ctx.bucket, ctx.key, { userMeta, internal });
-  const headers = { ...planned.responseHeaders, ...(algorithm === undefined ? {} : { 'x-amz-checksum-algorithm': algorithm }) };
+  const headers = {
+    ...planned.responseHeaders,
+    ...(algorithm === undefined ? {} : { 'x-amz-checksum-algorithm': algorithm }),
+    ...(checksumType === undefined ? {} : { 'x-amz-checksum-type': checksumType }),
+  };
   return xmlResponse(el('InitiateMultipartUploadResult', el('Bucket', ctx.bucket), el('Key', ctx.key), el('UploadId', uploadId)), 200, headers);
 });
 
@@ -101,7 +104,7 @@ function checkPartChecksums(requested: readonly CompletePartSpec[], parts: reado
 }
 
 export const completeMultipartUpload: Handler = objectHandler(async (ctx, deps) => {
-  const specs = parseCompleteMultipartUpload(await readXmlBody(ctx, deps));
+  const specs = parseCompleteMultipartUpload(await readXmlBody(ctx, deps, { checksumHeadersDescribeObject: true }));
   const precondition = writePrecondition(ctx.headers);
   const upload = await uploadOf(ctx, deps);
   const info = await deps.store.completeUpload(ctx.bucket, ctx.key, upload.uploadId, specs.map((s) => ({ partNumber: s.partNumber, etag: s.etag })), {
@@ -112,10 +115,10 @@ export const completeMultipartUpload: Handler = objectHandler(async (ctx, deps) 
       if (totalBytes > deps.limits.objectBytesMax) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(totalBytes), MaxSizeAllowed: String(deps.limits.objectBytesMax) });
       const planned = await deps.codec.planComplete(upload, parts, etag);
       const base = planned.internal ?? upload.internal;
-      // A full-object checksum of a multipart upload is not computed here: the object then
-      // carries none rather than a composite one under the wrong type.
       const wantsFullObject = upload.internal[checksumFields.type] === 'FULL_OBJECT';
-      return { ...planned, internal: { ...base, ...(wantsFullObject ? {} : compositeChecksum(parts)) } };
+      const checksum = wantsFullObject ? fullObjectChecksum(upload.internal, parts.map((p) => ({ internal: p.internal, plainBytes: deps.codec.listedPart(p).size }))) : compositeChecksum(parts);
+      if (wantsFullObject) checkRequestedFullObjectChecksum(ctx.headers, checksum);
+      return { ...planned, internal: { ...base, ...checksum } };
     },
   });
   ctx.stats.sseMode = storedSseMode(info.internal);
