@@ -84,3 +84,16 @@ test('an empty part is stored, listed, and completes as the last part', async ()
   const got = await store.get(b('bkt'), k('empty-tail'));
   expect(sha(await readAll(got.stream))).toBe(sha(p1));
 });
+
+test('listed parts carry their own upload time, not the upload start', async () => {
+  const clock = fixedClock(1_000_000);
+  const store = await fresh({ clock });
+  const id = await store.createUpload(b('bkt'), k('timed'), { userMeta: {}, internal: {} });
+  clock.advanceMs(60_000);
+  await store.putPart(b('bkt'), k('timed'), id, 1, bodyOf(randomBytes(100, 1)), { internal: {}, md5: true });
+  clock.advanceMs(60_000);
+  await store.putPart(b('bkt'), k('timed'), id, 2, bodyOf(randomBytes(100, 2)), { internal: {}, md5: true });
+  const listed = await store.listParts(b('bkt'), k('timed'), id, 0, 10);
+  expect(listed.parts.map((p) => p.modTimeMs)).toEqual([1_060_000, 1_120_000]);
+  expect((await store.getUpload(b('bkt'), k('timed'), id)).initiatedMs).toBe(1_000_000);
+});

@@ -18,6 +18,8 @@ const uploadDocName = 'upload.meta';
 
 interface PartDoc extends StoredPart {
   dataId: string;
+  /** When the part was uploaded (absent in parts written before it was recorded). */
+  modTimeMs?: number;
 }
 
 const enc = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
@@ -83,7 +85,7 @@ export async function putPart(ctx: StoreContext, bucket: BucketName, key: Object
   try {
     const extra: BeforeCommitResult = opts.beforeCommit ? await opts.beforeCommit(encoded.sizeBytes, encoded.md5Hex) : {};
     const internal = extra.internal ?? opts.internal;
-    const doc: PartDoc = { partNumber, size: encoded.sizeBytes, etag: extra.etag ?? encoded.md5Hex ?? newId(ctx.random), internal, dataId: newId(ctx.random) };
+    const doc: PartDoc = { partNumber, size: encoded.sizeBytes, etag: extra.etag ?? encoded.md5Hex ?? newId(ctx.random), internal, dataId: newId(ctx.random), modTimeMs: ctx.clock.nowMs() };
     await ctx.keyLocks.run(uploadLockName(uploadId, partNumber), async () => {
       const { doc: previous, seq } = await readPartVersion(ctx, dir, partNumber);
       const results = await Promise.all(ctx.drives.map(async (d, i) => {
@@ -134,7 +136,7 @@ export async function listParts(ctx: StoreContext, bucket: BucketName, key: Obje
       isTruncated = true;
       break;
     }
-    parts.push({ partNumber: n, size: p.size, etag: p.etag, internal: p.internal });
+    parts.push({ partNumber: n, size: p.size, etag: p.etag, internal: p.internal, ...(p.modTimeMs === undefined ? {} : { modTimeMs: p.modTimeMs }) });
   }
   return { parts, isTruncated, nextPartNumberMarker: parts.at(-1)?.partNumber ?? 0 };
 }

@@ -44,6 +44,8 @@ export interface PartInfo {
   etag: string;
   /** Upper-layer fields for this part (e.g. plaintext size of an encrypted part). */
   internal: Record<string, string>;
+  /** When the part was uploaded (listings of uploads in progress); absent once completed. */
+  modTimeMs?: number;
 }
 
 export interface ObjectInfo {

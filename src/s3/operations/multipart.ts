@@ -145,7 +145,7 @@ export const listParts: Handler = objectHandler(async (ctx, deps) => {
     const shown = deps.codec.listedPart(p);
     const algorithm = p.internal[checksumFields.algorithm];
     const value = p.internal[checksumFields.value];
-    return el('Part', el('PartNumber', String(p.partNumber)), el('LastModified', isoTime(upload.initiatedMs)), el('ETag', quoteEtag(shown.etag)), el('Size', String(shown.size)),
+    return el('Part', el('PartNumber', String(p.partNumber)), el('LastModified', isoTime(p.modTimeMs ?? upload.initiatedMs)), el('ETag', quoteEtag(shown.etag)), el('Size', String(shown.size)),
       algorithm === undefined || value === undefined ? undefined : el(`Checksum${algorithm}`, value));
   });
   return xmlResponse(el('ListPartsResult',
