@@ -116,13 +116,15 @@ export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandle
 
   function logFailure(e: unknown, error: ErrorDescription, requestId: string, route: Route | undefined): void {
     const fields = { requestId, operation: route?.operation, bucket: route?.bucket, code: error.code, status: error.status };
-    if (!isS3Error(e)) {
+    // Refusals (4xx, and 501 for what Cairn does not do) are the client's business: one
+    // info line. Failures (5xx) are Cairn's: a warning, with the stack when there is one.
+    if (error.status < 500 || error.status === 501) {
+      deps.logger.info('request refused', fields);
+    } else if (!isS3Error(e)) {
       const detail = e instanceof Error ? `${e.name}: ${e.message}${e.stack === undefined ? '' : `\n${e.stack}`}` : String(e);
       deps.logger.warn('request failed in a lower layer', { ...fields, error: detail });
-    } else if (error.status >= 500) {
-      deps.logger.warn('request failed', fields);
     } else {
-      deps.logger.info('request refused', fields);
+      deps.logger.warn('request failed', fields);
     }
   }
 
