@@ -3,7 +3,7 @@
 // body on HEAD). A handler bug becomes InternalError and a warn log line, never a crash.
 import { Elysia } from 'elysia';
 import { isS3Error, S3Error } from './errors.ts';
-import { authenticate, type AuthRequest } from './sigv4/index.ts';
+import { authenticate, ChunkSigner, type AuthRequest, type AuthResult } from './sigv4/index.ts';
 import { rawRequestOf, rawTargetHeader } from './raw-target.ts';
 import type { BucketContext, ObjectContext, RequestContext, RequestDoneEvent, S3Deps } from './context.ts';
 import { toBucketName, toObjectKey } from './names.ts';
@@ -49,6 +49,9 @@ function headerBytes(headers: Headers): number {
 function isReserved(rawPath: string): boolean {
   return rawPath === '/cairn' || reservedPrefixes.some((p) => rawPath.startsWith(p));
 }
+
+/** The header-level answer for a form upload: nothing signed yet (the handler checks the form). */
+const formSignedAuth: AuthResult = Object.freeze({ accessKey: '', isRoot: false, presigned: false, payloadHash: 'UNSIGNED-PAYLOAD', signer: new ChunkSigner(new Uint8Array(32), '', '', '') });
 
 export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandlers): S3App {
   const mounts: RouteMount[] = [];
@@ -96,7 +99,8 @@ export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandle
       }
       const query = new URLSearchParams(raw.rawQuery);
       route = routeRequest(req.method, query, req.headers, targetOf(raw.rawPath, req.headers.get('host'), deps.domain));
-      const auth = authenticate(raw, { credentials: deps.credentials, clock: deps.clock, region: deps.region, keyCache: deps.keyCache });
+      // A form upload is signed inside its body (the policy); its handler checks that.
+      const auth = route.operation === 'PostObject' ? formSignedAuth : authenticate(raw, { credentials: deps.credentials, clock: deps.clock, region: deps.region, keyCache: deps.keyCache });
       accessKey = auth.accessKey;
       res = await dispatch(route, { requestId, req, method: req.method, headers: req.headers, query, auth, startedMs, stats });
     } catch (e) {

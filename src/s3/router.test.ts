@@ -21,6 +21,8 @@ test('operations', () => {
   expect(route('GET', '/b', 'x-id=ListObjects').operation).toBe('ListObjects');
   expect(route('GET', '/b', 'location').operation).toBe('GetBucketLocation');
   expect(route('POST', '/b', 'delete').operation).toBe('DeleteObjects');
+  expect(route('POST', '/b', '', { 'content-type': 'multipart/form-data; boundary=x' }).operation).toBe('PostObject');
+  expect(route('POST', '/b').operation).toBe('NotImplemented');
   expect(route('PUT', '/b/k', 'x-id=PutObject').operation).toBe('PutObject');
   expect(route('PUT', '/b/k', '', { 'x-amz-copy-source': '/a/b' }).operation).toBe('CopyObject');
   expect(route('PUT', '/b/k', 'partNumber=1&uploadId=u').operation).toBe('UploadPart');

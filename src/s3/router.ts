@@ -7,7 +7,7 @@ export const s3Operations = [
   'CreateBucket', 'HeadBucket', 'DeleteBucket', 'GetBucketLocation', 'GetBucketVersioning', 'GetBucketAcl', 'PutBucketAcl',
   'GetBucketPolicy', 'GetBucketTagging', 'GetBucketCors', 'GetBucketLifecycle',
   'GetBucketEncryption', 'PutBucketEncryption', 'DeleteBucketEncryption',
-  'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'DeleteObjects',
+  'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'DeleteObjects', 'PostObject',
   'GetObject', 'HeadObject', 'PutObject', 'CopyObject', 'DeleteObject', 'GetObjectAcl', 'PutObjectAcl', 'GetObjectTagging',
   'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts',
   'NotImplemented',
@@ -75,7 +75,7 @@ function routeService(method: string, target: Target): Route {
   throw new S3Error('MethodNotAllowed');
 }
 
-function routeBucket(method: string, query: URLSearchParams, target: Target): Route {
+function routeBucket(method: string, query: URLSearchParams, headers: Headers, target: Target): Route {
   const sub = firstSubresource(query, bucketSubresources);
   const op = (operation: S3Operation): Route => ({ ...target, operation });
   switch (method) {
@@ -98,7 +98,10 @@ function routeBucket(method: string, query: URLSearchParams, target: Target): Ro
       if (sub === undefined) return op('DeleteBucket');
       return sub === 'encryption' ? op('DeleteBucketEncryption') : unsupported(target, `DELETE ?${sub}`);
     case 'POST':
-      return sub === 'delete' ? op('DeleteObjects') : unsupported(target, sub === undefined ? 'POST object upload' : `POST ?${sub}`);
+      if (sub === 'delete') return op('DeleteObjects');
+      // A browser form upload: signed by its policy field, not by headers.
+      if (sub === undefined && /^multipart\/form-data\b/i.test(headers.get('content-type')?.trim() ?? '')) return op('PostObject');
+      return unsupported(target, sub === undefined ? 'POST without a form' : `POST ?${sub}`);
     default:
       throw new S3Error('MethodNotAllowed');
   }
@@ -138,6 +141,6 @@ function routeObject(method: string, query: URLSearchParams, headers: Headers, t
 
 export function routeRequest(method: string, query: URLSearchParams, headers: Headers, target: Target): Route {
   if (target.bucket === undefined) return routeService(method, target);
-  if (target.key === undefined) return routeBucket(method, query, target);
+  if (target.key === undefined) return routeBucket(method, query, headers, target);
   return routeObject(method, query, headers, target);
 }

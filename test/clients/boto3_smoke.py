@@ -153,6 +153,38 @@ url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "
 with urllib.request.urlopen(url) as resp:
     check("presigned default odd key", resp.read(), b"odd")
 
+# Browser-form uploads (PostObject) from generate_presigned_post, in both signature versions
+import uuid
+def post_form(presigned, data, filename="f.txt"):
+    boundary = uuid.uuid4().hex
+    body = b""
+    for k, v in presigned["fields"].items():
+        body += f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n".encode()
+    body += f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: text/plain\r\n\r\n".encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    req = urllib.request.Request(presigned["url"], data=body, method="POST", headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        with urllib.request.urlopen(req) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+for label, signer in [("default", s3), ("sigv4", presigner_v4)]:
+    form_body = os.urandom(3 * 1024 * 1024 + 17)
+    presigned = signer.generate_presigned_post(bucket, f"posted/{label}/${{filename}}", Fields={"success_action_status": "201", "x-amz-meta-origin": "form"},
+                                             Conditions=[["starts-with", "$key", f"posted/{label}/"], {"success_action_status": "201"}, {"x-amz-meta-origin": "form"}, ["content-length-range", 1, 4 * 1024 * 1024]])
+    status, text = post_form(presigned, form_body, filename="up.bin")
+    check(f"post {label} status", status, 201)
+    check(f"post {label} response names the key", f"<Key>posted/{label}/up.bin</Key>" in text.decode(), True)
+    got = s3.get_object(Bucket=bucket, Key=f"posted/{label}/up.bin")
+    check(f"post {label} body", hashlib.md5(got["Body"].read()).hexdigest(), hashlib.md5(form_body).hexdigest())
+    check(f"post {label} metadata", got["Metadata"], {"origin": "form"})
+    status, text = post_form(presigned, b"x" * (4 * 1024 * 1024 + 1), filename="too-big.bin")
+    check(f"post {label} over the length range", (status, b"<Code>EntityTooLarge</Code>" in text), (400, True))
+    check(f"post {label} over the length range stored nothing", error_code(s3.head_object, Bucket=bucket, Key=f"posted/{label}/too-big.bin"), ("404", 404))
+    tampered = {"url": presigned["url"], "fields": {**presigned["fields"], "key": "elsewhere/${filename}"}}
+    status, text = post_form(tampered, b"abc")
+    check(f"post {label} key outside the policy", (status, b"<Code>AccessDenied</Code>" in text), (403, True))
+
 # Errors with exact codes
 check("NoSuchKey", error_code(s3.get_object, Bucket=bucket, Key="missing"), ("NoSuchKey", 404))
 check("NoSuchBucket", error_code(s3.list_objects_v2, Bucket="no-such-bucket-here"), ("NoSuchBucket", 404))

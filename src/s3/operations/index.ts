@@ -9,6 +9,7 @@ import { deleteObject, deleteObjects } from './delete.ts';
 import { checkVersionId, getObject, headObject } from './get.ts';
 import { listObjects, listObjectsV2, listObjectVersions } from './list.ts';
 import * as multipart from './multipart.ts';
+import { postObject } from './post.ts';
 import { putObject } from './put.ts';
 import { objectHandler, serviceHandler, type HandlerTable } from './types.ts';
 
@@ -58,6 +59,7 @@ export const defaultHandlers: HandlerTable = {
   ListObjectVersions: listObjectVersions,
   ListMultipartUploads: multipart.listMultipartUploads,
   DeleteObjects: deleteObjects,
+  PostObject: postObject,
   GetObject: getObject,
   HeadObject: headObject,
   PutObject: putObject,
