@@ -29,6 +29,33 @@ export async function requireBucket(ctx: StoreContext, bucket: string): Promise<
   return b;
 }
 
+/**
+ * Buckets recently found to exist, per store. Every object write checks its bucket, and
+ * reading the replicated bucket document from every drive was a twentieth of a small
+ * PUT's cost. Entries live briefly and are dropped when this process removes the bucket,
+ * so a write after a delete is still refused.
+ */
+const seenBuckets = new WeakMap<StoreContext, Map<string, number>>();
+const bucketSeenTtlMs = 1000;
+
+/** Throws NoSuchBucket unless the bucket exists (or was seen to exist within the last second). */
+export async function checkBucketExists(ctx: StoreContext, bucket: string): Promise<void> {
+  let seen = seenBuckets.get(ctx);
+  const until = seen?.get(bucket);
+  if (until !== undefined && until > performance.now()) return;
+  await requireBucket(ctx, bucket);
+  if (seen === undefined) {
+    seen = new Map();
+    seenBuckets.set(ctx, seen);
+  }
+  if (seen.size > 10_000) seen.clear();
+  seen.set(bucket, performance.now() + bucketSeenTtlMs);
+}
+
+function forgetBucket(ctx: StoreContext, bucket: string): void {
+  seenBuckets.get(ctx)?.delete(bucket);
+}
+
 async function writeBucket(ctx: StoreContext, bucket: string, meta: BucketMeta, seq: number): Promise<void> {
   const doc: BucketDoc = { v: 1, createdMs: meta.createdMs, settings: meta.settings };
   await writeDoc(ctx, docRel(bucket), seq, new TextEncoder().encode(JSON.stringify(doc)));
@@ -81,6 +108,7 @@ export async function putBucketSetting(ctx: StoreContext, bucket: BucketName, na
 
 /** Removes the bucket once the caller has checked it is empty (under the bucket lock). */
 export async function removeBucket(ctx: StoreContext, bucket: BucketName): Promise<void> {
+  forgetBucket(ctx, bucket);
   const removed = await removeDoc(ctx, docRel(bucket));
   if (removed < ctx.writeQuorum) throw quorumLost('delete bucket');
   await Promise.all(ctx.drives.filter((d) => d.online).map(async (d) => {

@@ -1,7 +1,7 @@
 // Object operations: put, get (with ranges), head, delete, metadata rewrite.
 import { objectLockName } from './locks.ts';
 import { assert } from '../util/assert.ts';
-import { requireBucket } from './buckets.ts';
+import { checkBucketExists, requireBucket } from './buckets.ts';
 import { commitObject, currentInfo, deleteOnDrive, type DriveCommit } from './commit.ts';
 import { newId, onAllDrives, quorumLost, readObjectQuorum, type StoreContext } from './context.ts';
 import { decodePart, type ShardSource } from './decode-stream.ts';
@@ -33,7 +33,7 @@ export async function removeTmp(ctx: StoreContext, tmpRels: readonly (string | n
 export async function putObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey, body: ReadableStream<Uint8Array>, opts: PutOptions): Promise<ObjectInfo> {
   const objRel = objectRel(bucket, key);
   try {
-    await requireBucket(ctx, bucket);
+    await checkBucketExists(ctx, bucket);
     checkUserMetaSize(opts.userMeta, opts.internal);
   } catch (err) {
     await body.cancel(err).catch(() => undefined);

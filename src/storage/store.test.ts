@@ -163,3 +163,13 @@ describe('buckets and system documents', () => {
     await expect(openTestStore([t.paths[1]!, t.paths[0]!, t.paths[2]!, t.paths[3]!])).rejects.toThrow(/drive 0 .*index 1/);
   });
 });
+
+test('a write right after its bucket was deleted is refused, though the bucket was just written to', async () => {
+  const { store } = await fresh(4, 2);
+  await store.makeBucket(b('short-lived'));
+  await store.put(b('short-lived'), k('x'), bodyOf(randomBytes(10, 1)), plain);
+  await store.delete(b('short-lived'), k('x'));
+  await store.deleteBucket(b('short-lived'));
+  await expect(store.put(b('short-lived'), k('y'), bodyOf(randomBytes(10, 2)), plain)).rejects.toMatchObject({ code: 'NoSuchBucket' });
+  await expect(store.put(b('never-made'), k('y'), bodyOf(randomBytes(10, 3)), plain)).rejects.toMatchObject({ code: 'NoSuchBucket' });
+});
