@@ -101,7 +101,7 @@ export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandle
       route = routeRequest(req.method, query, req.headers, targetOf(raw.rawPath, req.headers.get('host'), deps.domain));
       // A form upload is signed inside its body (the policy); its handler checks that.
       const auth = route.operation === 'PostObject' ? formSignedAuth : authenticate(raw, { credentials: deps.credentials, clock: deps.clock, region: deps.region, keyCache: deps.keyCache });
-      accessKey = auth.accessKey;
+      accessKey = auth.accessKey === '' ? undefined : auth.accessKey;
       res = await dispatch(route, { requestId, req, method: req.method, headers: req.headers, query, auth, startedMs, stats });
     } catch (e) {
       if (e instanceof NotModified) {
@@ -142,7 +142,7 @@ export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandle
       bytesIn: r.stats.bytesIn,
       bytesOut: Number.isFinite(length) ? length : 0,
       durationMs: deps.clock.nowMs() - r.startedMs,
-      accessKey: r.accessKey,
+      accessKey: r.stats.signedBy ?? r.accessKey,
       bucket: r.route?.bucket,
       key: r.route?.key,
       errorCode: r.error?.code,

@@ -80,7 +80,7 @@ export interface RequestContext {
   readonly auth: AuthResult;
   readonly startedMs: number;
   /** Filled by handlers for the request-done event. */
-  readonly stats: { bytesIn: number; sseMode?: RequestDoneEvent['sseMode']; kmsKeyId?: string };
+  readonly stats: { bytesIn: number; sseMode?: RequestDoneEvent['sseMode']; kmsKeyId?: string; /** Who signed, when the handler authenticated (form uploads). */ signedBy?: string };
 }
 
 export interface BucketContext extends RequestContext {

@@ -69,7 +69,7 @@ export const postObject: Handler = bucketHandler(async (ctx, deps) => {
   if (declared > deps.limits.putBytesMax + postFieldBytesMax + 64 * 1024) throw new S3Error('EntityTooLarge', undefined, { MaxSizeAllowed: String(deps.limits.putBytesMax) });
   const form = await readUploadForm(ctx.req.body, boundary, postFieldBytesMax);
   try {
-    checkPostSignature(form.fields, { credentials: deps.credentials, region: deps.region });
+    ctx.stats.signedBy = checkPostSignature(form.fields, { credentials: deps.credentials, region: deps.region }).accessKey;
     const keyField = form.fields.get('key');
     if (keyField === undefined) throw new S3Error('InvalidArgument', 'Bucket POST must contain a field named \'key\'.', { ArgumentName: 'key' });
     const key = toObjectKey(keyField.replaceAll('${filename}', form.file.filename));
