@@ -72,7 +72,7 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
   const logger = createLogger(config.logLevel);
   // A bug in a background task must not end the server; it is logged instead.
   process.on('unhandledRejection', (e) => logger.error('unhandled rejection', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
-  process.on('uncaughtException', (e) => logger.error('uncaught exception', { error: `${e.name}: ${e.message}` }));
+  process.on('uncaughtException', (e) => logger.error('uncaught exception', { error: `${e.name}: ${e.message}`, stack: e.stack ?? '' }));
   const observability = await createObservability({ config, version, clock, logger });
   const store = await openStoreFromConfig(config, { clock, random, logger }, { background: true });
   const credentialsDir = statePaths(config).rootCredentialsDir;

@@ -37,13 +37,16 @@ const responseBufferBytesMax = 4 * 1024 * 1024;
 const bodyHighWaterBytes = 4 * 1024 * 1024;
 
 function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  // Once the stream is closed, errored or cancelled, the rest of the body is discarded:
+  // an enqueue then would throw inside the socket's event handler.
+  let settled = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       req.on('data', (piece: Buffer) => {
+        if (settled) return;
         controller.enqueue(new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength));
         if ((controller.desiredSize ?? 0) <= 0) req.pause();
       });
-      let settled = false;
       const settle = (fn: () => void): void => {
         if (settled) return;
         settled = true;
@@ -59,6 +62,7 @@ function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
       req.resume();
     },
     cancel() {
+      settled = true;
       req.resume(); // discard the rest so the connection can be reused
     },
   }, new ByteLengthQueuingStrategy({ highWaterMark: bodyHighWaterBytes }));
@@ -90,14 +94,24 @@ async function writeResponse(res: ServerResponse, response: Response, isHead: bo
   }
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => { headers[name] = value; });
-  res.writeHead(response.status, headers);
   const body = response.body;
   if (body === null || isHead) {
+    res.writeHead(response.status, headers);
     await body?.cancel().catch(() => undefined);
     res.end();
     return;
   }
   const reader = body.getReader();
+  // The first piece is read before the status goes out: a body that fails before its
+  // first byte gets a 500 instead of a 200 that could only be cut short.
+  let first: { done: boolean; value?: Uint8Array | undefined };
+  try {
+    first = await reader.read();
+  } catch {
+    if (!res.destroyed) res.writeHead(500, { 'content-length': '0', connection: 'close' }).end();
+    return;
+  }
+  res.writeHead(response.status, headers);
   let closed = false;
   let wake: (() => void) | undefined;
   const onDrain = (): void => wake?.();
@@ -110,10 +124,10 @@ async function writeResponse(res: ServerResponse, response: Response, isHead: bo
   try {
     // The next piece is requested before this one has drained, so drive reads overlap
     // the socket; up to responseBufferBytesMax may wait in the response buffer.
-    let nextRead = reader.read();
+    let nextRead: Promise<{ done: boolean; value?: Uint8Array | undefined }> = Promise.resolve(first);
     for (;;) {
       const next = await nextRead;
-      if (next.done || closed) break;
+      if (next.done || next.value === undefined || closed) break;
       nextRead = reader.read();
       nextRead.catch(() => undefined);
       res.write(next.value);

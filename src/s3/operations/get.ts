@@ -50,6 +50,34 @@ function select(ctx: ObjectContext, plan: ReadPlan): Selection {
   return { status: 206, range, headers: { 'content-range': contentRange(range, plan.size) } };
 }
 
+/**
+ * The body with its first piece already read: a read that cannot even start (too few
+ * readable shards, a failed decryption) becomes an S3 error answer, not a 200 that the
+ * transport could only cut short.
+ */
+async function started(stream: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
+  const reader = stream.getReader();
+  const first = await reader.read();
+  let pending: Uint8Array | undefined = first.done ? undefined : first.value;
+  let ended = first.done;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (pending !== undefined) {
+        controller.enqueue(pending);
+        pending = undefined;
+        return;
+      }
+      const next = ended ? { done: true as const } : await reader.read();
+      ended = next.done;
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
 async function readObject(ctx: ObjectContext, deps: S3Deps, head: boolean): Promise<Response> {
   checkVersionId(ctx.query);
   const wantsSubset = ctx.headers.has('range') || ctx.query.has('partNumber');
@@ -80,7 +108,7 @@ async function readObject(ctx: ObjectContext, deps: S3Deps, head: boolean): Prom
     }
     // From here the stream owns whatever the plan set up (keys are released when it ends).
     const stream = got !== undefined && sel.range === undefined ? await p.decodeWhole(got.stream) : await p.open(sel.range);
-    return new Response(stream, { status: sel.status, headers });
+    return new Response(await started(stream), { status: sel.status, headers });
   } catch (e) {
     plan?.dispose();
     await got?.stream.cancel().catch(() => undefined);
