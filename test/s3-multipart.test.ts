@@ -3,11 +3,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand,
-  HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand,
+  HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, S3Client, UploadPartCommand,
   UploadPartCopyCommand, type CompletedPart,
 } from '@aws-sdk/client-s3';
 import type { StartedServer } from './helpers/server.ts';
-import { startWithBucket, stopWithClient } from './helpers/clients.ts';
+import { errorName, startWithBucket, stopWithClient } from './helpers/clients.ts';
 import { checksumBase64 } from '../src/s3/checksum/index.ts';
 
 let server: StartedServer;
@@ -22,16 +22,6 @@ function pattern(sizeBytes: number, seed: number): Uint8Array {
 }
 
 const md5 = (b: Uint8Array): string => new Bun.CryptoHasher('md5').update(b).digest('hex');
-
-async function errorName(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return e.name;
-    throw e;
-  }
-  return 'no error';
-}
 
 async function bytesOf(key: string, extra: { Range?: string; PartNumber?: number } = {}): Promise<Uint8Array> {
   const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...extra }));

@@ -33,6 +33,8 @@ test('operations', () => {
   expect(route('GET', '/b/k', 'uploadId=u').operation).toBe('ListParts');
   expect(route('GET', '/b/k', 'partNumber=2').operation).toBe('GetObject');
   expect(route('PUT', '/b', 'policy')).toMatchObject({ operation: 'NotImplemented', detail: 'PUT ?policy' });
-  expect(route('PUT', '/b/k', 'tagging').operation).toBe('NotImplemented');
+  expect(route('PUT', '/b/k', 'tagging').operation).toBe('PutObjectTagging');
+  expect(route('DELETE', '/b/k', 'tagging').operation).toBe('DeleteObjectTagging');
+  expect(route('PUT', '/b/k', 'retention').operation).toBe('NotImplemented');
   expect(route('POST', '/b/k', 'select&select-type=2').operation).toBe('NotImplemented');
 });

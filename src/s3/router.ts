@@ -8,7 +8,7 @@ export const s3Operations = [
   'GetBucketPolicy', 'GetBucketTagging', 'GetBucketCors', 'GetBucketLifecycle',
   'GetBucketEncryption', 'PutBucketEncryption', 'DeleteBucketEncryption',
   'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'DeleteObjects', 'PostObject',
-  'GetObject', 'HeadObject', 'PutObject', 'CopyObject', 'DeleteObject', 'GetObjectAcl', 'PutObjectAcl', 'GetObjectTagging',
+  'GetObject', 'HeadObject', 'PutObject', 'CopyObject', 'DeleteObject', 'GetObjectAcl', 'PutObjectAcl', 'GetObjectTagging', 'PutObjectTagging', 'DeleteObjectTagging',
   'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts',
   'NotImplemented',
 ] as const;
@@ -124,6 +124,7 @@ function routeObject(method: string, query: URLSearchParams, headers: Headers, t
     case 'PUT':
       if (isPart) return op(copy ? 'UploadPartCopy' : 'UploadPart');
       if (sub === 'acl') return op('PutObjectAcl');
+      if (sub === 'tagging') return op('PutObjectTagging');
       if (sub !== undefined) return unsupported(target, `PUT ?${sub}`);
       return op(copy ? 'CopyObject' : 'PutObject');
     case 'POST':
@@ -132,6 +133,7 @@ function routeObject(method: string, query: URLSearchParams, headers: Headers, t
       return unsupported(target, sub === undefined ? 'POST' : `POST ?${sub}`);
     case 'DELETE':
       if (sub === 'uploadId') return op('AbortMultipartUpload');
+      if (sub === 'tagging') return op('DeleteObjectTagging');
       if (sub !== undefined) return unsupported(target, `DELETE ?${sub}`);
       return op('DeleteObject');
     default:

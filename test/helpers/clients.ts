@@ -1,6 +1,6 @@
 // Client factories for e2e tests: the AWS SDK with its default settings, and the
 // environment the aws CLI, rclone and s3cmd need (no config files in $HOME).
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type StartOptions, type StartedServer } from './server.ts';
@@ -40,6 +40,17 @@ export async function startWithBucket(bucket: string, options: StartOptions = {}
 }
 
 /** The matching tear-down; tolerates a set-up that failed half-way. */
+/** The S3 error name a call ends with, or 'no error'; anything but an S3 error is rethrown. */
+export async function errorName(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof S3ServiceException) return e.name;
+    throw e;
+  }
+  return 'no error';
+}
+
 export async function stopWithClient(server: StartedServer | undefined, s3: S3Client | undefined): Promise<void> {
   s3?.destroy();
   await server?.stop();

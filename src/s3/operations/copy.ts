@@ -15,6 +15,7 @@ import { checkCopySourceConditions, writePrecondition } from './conditions.ts';
 import { metaFromHeaders, refuseUnsupportedWriteHeaders } from './meta.ts';
 import { objectHandler, type Handler } from './types.ts';
 import { hashedBody, writeObject } from './write.ts';
+import { tagsFromHeader, tagsOf, withTags } from './tagging.ts';
 
 /** AWS copies at most 5 GiB in one CopyObject / UploadPartCopy. */
 export const copySourceBytesMax = 5 * 1024 ** 3;
@@ -76,6 +77,15 @@ function metadataDirective(headers: Headers): 'COPY' | 'REPLACE' {
 
 const sseRequestHeaders = ['x-amz-server-side-encryption', 'x-amz-server-side-encryption-customer-algorithm', 'x-amz-server-side-encryption-aws-kms-key-id'];
 
+/** x-amz-tagging-directive: COPY (the source's tags, the default) or REPLACE (the request's x-amz-tagging). */
+function taggingDirective(headers: Headers): 'COPY' | 'REPLACE' {
+  const raw = headers.get('x-amz-tagging-directive');
+  if (raw === null) return 'COPY';
+  const v = raw.trim().toUpperCase();
+  if (v !== 'COPY' && v !== 'REPLACE') throw new S3Error('InvalidArgument', 'Unknown tagging directive.', { ArgumentName: 'x-amz-tagging-directive', ArgumentValue: raw });
+  return v;
+}
+
 /** The full-object checksum stays true for an unchanged byte stream; a composite one does not. */
 function copiedChecksum(info: ObjectInfo): Record<string, string> {
   const { algorithm, value, type } = checksumFields;
@@ -96,18 +106,20 @@ export const copyObject: Handler = objectHandler(async (ctx, deps) => {
   const directive = metadataDirective(ctx.headers);
   const self = source.bucket === ctx.bucket && source.key === ctx.key;
   const changesEncryption = sseRequestHeaders.some((h) => ctx.headers.has(h));
-  if (self && directive === 'COPY' && !changesEncryption) {
+  if (self && directive === 'COPY' && !changesEncryption && taggingDirective(ctx.headers) === 'COPY') {
     throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
   const replaced = directive === 'REPLACE' ? metaFromHeaders(ctx.headers, deps.limits.userMetaBytesMax) : undefined;
+  const newTags = taggingDirective(ctx.headers) === 'REPLACE' ? (tagsFromHeader(ctx.headers) ?? []) : undefined;
   const precondition = writePrecondition(ctx.headers);
   const { info, plan } = await openCopySource(ctx, deps, source);
-  if (self && !changesEncryption && replaced !== undefined) {
+  if (self && !changesEncryption && (replaced !== undefined || newTags !== undefined)) {
     // Metadata-only rewrite: the data and its encryption stay as they are.
     plan.dispose();
     const updated = await deps.store.updateMeta(ctx.bucket, ctx.key, (current) => {
       if (current.etag !== info.etag) throw new S3Error('PreconditionFailed', 'The source object changed during the copy.');
-      return { userMeta: replaced, internal: current.internal, ...(current.parts === undefined ? {} : { parts: current.parts }) };
+      const internal = newTags === undefined ? current.internal : withTags(current.internal, newTags);
+      return { userMeta: replaced ?? current.userMeta, internal, ...(current.parts === undefined ? {} : { parts: current.parts }) };
     });
     return copyResult(plan.etag, updated.modTimeMs, plan.responseHeaders);
   }
@@ -123,7 +135,7 @@ export const copyObject: Handler = objectHandler(async (ctx, deps) => {
     target: { bucket: ctx.bucket, key: ctx.key, headers: ctx.headers },
     userMeta: replaced ?? { ...info.userMeta },
     precondition,
-    extraInternal: copiedChecksum(info),
+    extraInternal: { ...copiedChecksum(info), ...withTags({}, newTags ?? tagsOf(info.internal)) },
   });
   ctx.stats.sseMode = written.plan.sseMode;
   // A codec may show clients another ETag than the stored one (SSE-S3: the plaintext MD5, stored sealed).

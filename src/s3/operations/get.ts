@@ -13,6 +13,7 @@ import { intParam, quoteEtag } from './common.ts';
 import { applyResponseOverrides, metaHeaders } from './meta.ts';
 import { contentRange, parseRange, resolveRange } from './range.ts';
 import { objectHandler, type Handler } from './types.ts';
+import { taggingCountHeader } from './tagging.ts';
 
 /** Unversioned buckets: only the "null" version exists. */
 export function checkVersionId(query: URLSearchParams): void {
@@ -100,6 +101,7 @@ async function readObject(ctx: ObjectContext, deps: S3Deps, head: boolean): Prom
       ...sel.headers,
     };
     if (sel.status === 200 && checksumRequested(ctx.headers)) Object.assign(headers, checksumHeaders(info.internal));
+    Object.assign(headers, taggingCountHeader(info.internal));
     applyResponseOverrides(headers, ctx.query);
     ctx.stats.sseMode = p.sseMode;
     if (head) {

@@ -11,6 +11,7 @@ import { listObjects, listObjectsV2, listObjectVersions } from './list.ts';
 import * as multipart from './multipart.ts';
 import { postObject } from './post.ts';
 import { putObject } from './put.ts';
+import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging.ts';
 import { objectHandler, serviceHandler, type HandlerTable } from './types.ts';
 
 /** Only the owner has access; an object's ACL says exactly that. */
@@ -25,13 +26,6 @@ const putObjectAcl = objectHandler(async (ctx, deps) => {
   await deps.store.head(ctx.bucket, ctx.key);
   await buckets.checkAclRequest(ctx, deps);
   return emptyResponse(200);
-});
-
-/** Objects never carry tags here (tagging headers are refused on write): the set is empty. */
-const getObjectTagging = objectHandler(async (ctx, deps) => {
-  checkVersionId(ctx.query);
-  await deps.store.head(ctx.bucket, ctx.key);
-  return xmlResponse(el('Tagging', el('TagSet')));
 });
 
 const notImplemented = serviceHandler(async () => {
@@ -68,6 +62,8 @@ export const defaultHandlers: HandlerTable = {
   GetObjectAcl: getObjectAcl,
   PutObjectAcl: putObjectAcl,
   GetObjectTagging: getObjectTagging,
+  PutObjectTagging: putObjectTagging,
+  DeleteObjectTagging: deleteObjectTagging,
   CreateMultipartUpload: multipart.createMultipartUpload,
   UploadPart: multipart.uploadPart,
   UploadPartCopy: multipart.uploadPartCopy,

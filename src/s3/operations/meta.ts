@@ -55,7 +55,7 @@ export function applyResponseOverrides(headers: Record<string, string>, query: U
 
 /** Headers S3 accepts on writes that Cairn cannot honour: refuse rather than ignore. */
 export function refuseUnsupportedWriteHeaders(headers: Headers): void {
-  for (const name of ['x-amz-tagging', 'x-amz-object-lock-mode', 'x-amz-object-lock-retain-until-date', 'x-amz-object-lock-legal-hold', 'x-amz-website-redirect-location']) {
+  for (const name of ['x-amz-object-lock-mode', 'x-amz-object-lock-retain-until-date', 'x-amz-object-lock-legal-hold', 'x-amz-website-redirect-location']) {
     if (headers.has(name)) throw new S3Error('NotImplemented', `${name} is not supported.`, { Header: name });
   }
   const storageClass = headers.get('x-amz-storage-class');

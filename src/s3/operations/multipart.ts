@@ -10,6 +10,7 @@ import { emptyResponse, xmlResponse } from '../response.ts';
 import { parseCompleteMultipartUpload, partNumberMax, type CompletePartSpec } from '../xml/bodies.ts';
 import { el, isoTime } from '../xml/writer.ts';
 import { checkCannedAcl } from './buckets.ts';
+import { tagsInternalFromHeaders } from './tagging.ts';
 import { checkRequestedFullObjectChecksum, checksumFields, checksumHeaders, compositeChecksum, fullObjectChecksum, uploadChecksumType } from './checksums.ts';
 import { intParam, listingEncoder, ownerElement, quoteEtag, readXmlBody } from './common.ts';
 import { checkCopySize, openCopySource, parseCopySource, parseCopySourceRange } from './copy.ts';
@@ -44,6 +45,7 @@ export const createMultipartUpload: Handler = objectHandler(async (ctx, deps) =>
   const checksumType = uploadChecksumType(ctx.headers.get('x-amz-checksum-type'), algorithm);
   const internal = {
     ...planned.internal,
+    ...tagsInternalFromHeaders(ctx.headers),
     ...(algorithm === undefined ? {} : { [checksumFields.algorithm]: algorithm }),
     ...(checksumType === undefined ? {} : { [checksumFields.type]: checksumType }),
   };

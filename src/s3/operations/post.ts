@@ -8,9 +8,11 @@ import { toObjectKey } from '../names.ts';
 import { formBoundary, readUploadForm, type UploadForm } from '../post/form.ts';
 import { checkPolicy, checkPostSignature, type PolicyLimits } from '../post/policy.ts';
 import { emptyResponse, xmlResponse } from '../response.ts';
+import { parseTagging } from '../xml/bodies.ts';
 import { el } from '../xml/writer.ts';
 import { checkCannedAcl } from './buckets.ts';
 import { metaFromHeaders, refuseUnsupportedWriteHeaders } from './meta.ts';
+import { validateTags, withTags } from './tagging.ts';
 import { bucketHandler, type Handler } from './types.ts';
 import { hashedBody, writeObject } from './write.ts';
 
@@ -21,7 +23,7 @@ export const postFieldBytesMax = 20 * 1024;
 function isHeaderField(name: string): boolean {
   return ['cache-control', 'content-type', 'content-disposition', 'content-encoding', 'content-language', 'expires'].includes(name)
     || name.startsWith('x-amz-meta-') || name.startsWith('x-amz-server-side-encryption') || name === 'x-amz-storage-class'
-    || name.startsWith('x-amz-tagging') || name.startsWith('x-amz-object-lock-') || name === 'x-amz-website-redirect-location';
+    || name.startsWith('x-amz-object-lock-') || name === 'x-amz-website-redirect-location';
 }
 
 /** The file's bytes, refused as they stream once past the policy's (and S3's) size limits. */
@@ -83,8 +85,11 @@ export const postObject: Handler = bucketHandler(async (ctx, deps) => {
     checkCannedAcl(headers);
     refuseUnsupportedWriteHeaders(headers);
     const userMeta = metaFromHeaders(headers, deps.limits.userMetaBytesMax);
+    // The form's `tagging` field is a Tagging XML document.
+    const tagging = form.fields.get('tagging');
+    const tags = tagging === undefined ? {} : withTags({}, validateTags(parseTagging(tagging)));
     const body = hashedBody(limitedFile(form.file.stream, limits));
-    const written = await writeObject(deps, body, { target: { bucket: ctx.bucket, key, headers }, userMeta });
+    const written = await writeObject(deps, body, { target: { bucket: ctx.bucket, key, headers }, userMeta, extraInternal: tags });
     ctx.stats.bytesIn = written.payload.sizeBytes;
     ctx.stats.sseMode = written.plan.sseMode;
     return successResponse(ctx, form, key, written.stored.etag, written.plan.responseHeaders);

@@ -5,6 +5,7 @@ import { checkCannedAcl } from './buckets.ts';
 import { writePrecondition } from './conditions.ts';
 import { metaFromHeaders, refuseUnsupportedWriteHeaders } from './meta.ts';
 import { objectHandler, type Handler } from './types.ts';
+import { tagsInternalFromHeaders } from './tagging.ts';
 import { requestBody, writeObject, writeResponseHeaders } from './write.ts';
 
 export const putObject: Handler = objectHandler(async (ctx: ObjectContext, deps: S3Deps) => {
@@ -12,8 +13,9 @@ export const putObject: Handler = objectHandler(async (ctx: ObjectContext, deps:
   refuseUnsupportedWriteHeaders(ctx.headers);
   const userMeta = metaFromHeaders(ctx.headers, deps.limits.userMetaBytesMax);
   const precondition = writePrecondition(ctx.headers);
+  const tags = tagsInternalFromHeaders(ctx.headers);
   const body = requestBody(ctx, deps, deps.limits.putBytesMax);
-  const written = await writeObject(deps, body, { target: { bucket: ctx.bucket, key: ctx.key, headers: ctx.headers }, userMeta, precondition });
+  const written = await writeObject(deps, body, { target: { bucket: ctx.bucket, key: ctx.key, headers: ctx.headers }, userMeta, precondition, extraInternal: tags });
   ctx.stats.bytesIn = written.payload.sizeBytes;
   ctx.stats.sseMode = written.plan.sseMode;
   if (written.plan.kmsKeyId !== undefined) ctx.stats.kmsKeyId = written.plan.kmsKeyId;

@@ -71,3 +71,15 @@ export function parseCreateBucketConfiguration(text: string): string {
   onlyChildren(tree, ['LocationConstraint', 'Location', 'Bucket']);
   return optionalChild(tree, 'LocationConstraint')?.text.trim() ?? '';
 }
+
+/** A Tagging document's tags, in order, not yet validated (see operations/tagging.ts). */
+export function parseTagging(text: string): [string, string][] {
+  const tree = root(text, 'Tagging');
+  onlyChildren(tree, ['TagSet']);
+  const set = requiredChild(tree, 'TagSet');
+  onlyChildren(set, ['Tag']);
+  return childrenNamed(set, 'Tag').map((tag) => {
+    onlyChildren(tag, ['Key', 'Value']);
+    return [requiredChild(tag, 'Key').text, optionalChild(tag, 'Value')?.text ?? ''];
+  });
+}
