@@ -5,7 +5,7 @@ import {
   CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetBucketLocationCommand,
   GetBucketVersioningCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsCommand,
   ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, S3Client, S3ServiceException, GetObjectAclCommand,
-  PutBucketPolicyCommand, GetBucketPolicyCommand, PutObjectTaggingCommand,
+  PutBucketPolicyCommand, GetBucketPolicyCommand, PutObjectLegalHoldCommand,
 } from '@aws-sdk/client-s3';
 import type { StartedServer } from './helpers/server.ts';
 import { startWithBucket, stopWithClient } from './helpers/clients.ts';
@@ -65,7 +65,7 @@ describe('buckets', () => {
     expect((await errorOf(s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: '{}' })))).name).toBe('NotImplemented');
     expect((await errorOf(s3.send(new GetBucketPolicyCommand({ Bucket: bucket })))).name).toBe('NoSuchBucketPolicy');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'acl', Body: 'a' }));
-    expect((await errorOf(s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'acl', Tagging: { TagSet: [] } })))).name).toBe('NotImplemented');
+    expect((await errorOf(s3.send(new PutObjectLegalHoldCommand({ Bucket: bucket, Key: 'acl', LegalHold: { Status: 'ON' } })))).name).toBe('NotImplemented');
     const acl = await s3.send(new GetObjectAclCommand({ Bucket: bucket, Key: 'acl' }));
     expect(acl.Grants?.[0]?.Permission).toBe('FULL_CONTROL');
   });
