@@ -6,6 +6,7 @@ import { isS3Error, S3Error } from './errors.ts';
 import { authenticate, ChunkSigner, type AuthRequest, type AuthResult } from './sigv4/index.ts';
 import { rawRequestOf, rawTargetHeader } from './raw-target.ts';
 import type { BucketContext, ObjectContext, RequestContext, RequestDoneEvent, S3Deps } from './context.ts';
+import { corsHeaders, corsSettingName, matchCorsRule, readCorsRules } from './cors.ts';
 import { toBucketName, toObjectKey } from './names.ts';
 import { defaultHandlers } from './operations/index.ts';
 import { NotModified } from './operations/conditions.ts';
@@ -99,8 +100,9 @@ export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandle
       }
       const query = new URLSearchParams(raw.rawQuery);
       route = routeRequest(req.method, query, req.headers, targetOf(raw.rawPath, req.headers.get('host'), deps.domain));
-      // A form upload is signed inside its body (the policy); its handler checks that.
-      const auth = route.operation === 'PostObject' ? formSignedAuth : authenticate(raw, { credentials: deps.credentials, clock: deps.clock, region: deps.region, keyCache: deps.keyCache });
+      // A form upload is signed inside its body (the policy), and a CORS preflight is not
+      // signed at all (as on S3): their handlers check what there is.
+      const auth = route.operation === 'PostObject' || route.operation === 'CorsPreflight' ? formSignedAuth : authenticate(raw, { credentials: deps.credentials, clock: deps.clock, region: deps.region, keyCache: deps.keyCache });
       accessKey = auth.accessKey === '' ? undefined : auth.accessKey;
       res = await dispatch(route, { requestId, req, method: req.method, headers: req.headers, query, auth, startedMs, stats });
     } catch (e) {
@@ -112,10 +114,25 @@ export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandle
         res = errorResponse(error, resource, requestId, req.method, hostId);
       }
     }
+    const origin = req.headers.get('origin');
+    if (origin !== null && route?.bucket !== undefined && route.operation !== 'CorsPreflight') await addCorsHeaders(res, route.bucket, origin, req.method);
     res.headers.set('x-amz-request-id', requestId);
     res.headers.set('x-amz-id-2', hostId);
     report(res, { requestId, startedMs, route, accessKey, stats, error });
     return res;
+  }
+
+  /** A request from a browser page: the bucket's matching CORS rule, if any, adds its Access-Control-* headers. */
+  async function addCorsHeaders(res: Response, bucket: string, origin: string, method: string): Promise<void> {
+    try {
+      const rules = readCorsRules((await deps.store.getBucketMeta(toBucketName(bucket))).settings[corsSettingName]);
+      if (rules.length === 0) return;
+      const rule = matchCorsRule(rules, origin, method.toUpperCase());
+      if (rule === undefined) return;
+      for (const [name, value] of Object.entries(corsHeaders(rule, origin, undefined))) res.headers.set(name, value);
+    } catch {
+      // No such bucket or unreadable settings: no CORS headers, the answer itself stands.
+    }
   }
 
   function logFailure(e: unknown, error: ErrorDescription, requestId: string, route: Route | undefined): void {

@@ -36,5 +36,8 @@ test('operations', () => {
   expect(route('PUT', '/b/k', 'tagging').operation).toBe('PutObjectTagging');
   expect(route('DELETE', '/b/k', 'tagging').operation).toBe('DeleteObjectTagging');
   expect(route('PUT', '/b/k', 'retention').operation).toBe('NotImplemented');
+  expect(route('OPTIONS', '/b/k').operation).toBe('CorsPreflight');
+  expect(route('PUT', '/b', 'cors').operation).toBe('PutBucketCors');
+  expect(route('DELETE', '/b', 'cors').operation).toBe('DeleteBucketCors');
   expect(route('POST', '/b/k', 'select&select-type=2').operation).toBe('NotImplemented');
 });

@@ -5,7 +5,7 @@ import { S3Error } from './errors.ts';
 export const s3Operations = [
   'ListBuckets',
   'CreateBucket', 'HeadBucket', 'DeleteBucket', 'GetBucketLocation', 'GetBucketVersioning', 'GetBucketAcl', 'PutBucketAcl',
-  'GetBucketPolicy', 'GetBucketTagging', 'GetBucketCors', 'GetBucketLifecycle',
+  'GetBucketPolicy', 'GetBucketTagging', 'GetBucketCors', 'PutBucketCors', 'DeleteBucketCors', 'GetBucketLifecycle', 'CorsPreflight',
   'GetBucketEncryption', 'PutBucketEncryption', 'DeleteBucketEncryption',
   'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'DeleteObjects', 'PostObject',
   'GetObject', 'HeadObject', 'PutObject', 'CopyObject', 'DeleteObject', 'GetObjectAcl', 'PutObjectAcl', 'GetObjectTagging', 'PutObjectTagging', 'DeleteObjectTagging',
@@ -93,10 +93,14 @@ function routeBucket(method: string, query: URLSearchParams, headers: Headers, t
     case 'PUT':
       if (sub === undefined) return op('CreateBucket');
       if (sub === 'acl') return op('PutBucketAcl');
+      if (sub === 'cors') return op('PutBucketCors');
       return sub === 'encryption' ? op('PutBucketEncryption') : unsupported(target, `PUT ?${sub}`);
     case 'DELETE':
       if (sub === undefined) return op('DeleteBucket');
+      if (sub === 'cors') return op('DeleteBucketCors');
       return sub === 'encryption' ? op('DeleteBucketEncryption') : unsupported(target, `DELETE ?${sub}`);
+    case 'OPTIONS':
+      return op('CorsPreflight');
     case 'POST':
       if (sub === 'delete') return op('DeleteObjects');
       // A browser form upload: signed by its policy field, not by headers.
@@ -113,6 +117,8 @@ function routeObject(method: string, query: URLSearchParams, headers: Headers, t
   const isPart = query.has('partNumber') && query.has('uploadId');
   const sub = firstSubresource(query, objectSubresources);
   switch (method) {
+    case 'OPTIONS':
+      return op('CorsPreflight');
     case 'HEAD':
       return op('HeadObject');
     case 'GET':

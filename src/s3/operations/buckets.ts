@@ -105,7 +105,7 @@ export const putBucketAcl: Handler = bucketHandler(async (ctx, deps) => {
 });
 
 /** Sub-resources Cairn has no configuration for: the "none configured" error AWS gives. */
-function noConfiguration(code: 'NoSuchBucketPolicy' | 'NoSuchTagSet' | 'NoSuchCORSConfiguration' | 'NoSuchLifecycleConfiguration'): Handler {
+function noConfiguration(code: 'NoSuchBucketPolicy' | 'NoSuchTagSet' | 'NoSuchLifecycleConfiguration'): Handler {
   return bucketHandler(async (ctx: BucketContext, deps: S3Deps) => {
     await deps.store.headBucket(ctx.bucket);
     await drainBody(ctx);
@@ -115,7 +115,6 @@ function noConfiguration(code: 'NoSuchBucketPolicy' | 'NoSuchTagSet' | 'NoSuchCO
 
 export const getBucketPolicy = noConfiguration('NoSuchBucketPolicy');
 export const getBucketTagging = noConfiguration('NoSuchTagSet');
-export const getBucketCors = noConfiguration('NoSuchCORSConfiguration');
 export const getBucketLifecycle = noConfiguration('NoSuchLifecycleConfiguration');
 
 /** Bucket default encryption belongs to the encryption layer; until it is plugged in there is none. */

@@ -11,6 +11,7 @@ import { listObjects, listObjectsV2, listObjectVersions } from './list.ts';
 import * as multipart from './multipart.ts';
 import { postObject } from './post.ts';
 import { putObject } from './put.ts';
+import { corsPreflight, deleteBucketCors, getBucketCors, putBucketCors } from './cors.ts';
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging.ts';
 import { objectHandler, serviceHandler, type HandlerTable } from './types.ts';
 
@@ -43,7 +44,10 @@ export const defaultHandlers: HandlerTable = {
   PutBucketAcl: buckets.putBucketAcl,
   GetBucketPolicy: buckets.getBucketPolicy,
   GetBucketTagging: buckets.getBucketTagging,
-  GetBucketCors: buckets.getBucketCors,
+  GetBucketCors: getBucketCors,
+  PutBucketCors: putBucketCors,
+  DeleteBucketCors: deleteBucketCors,
+  CorsPreflight: corsPreflight,
   GetBucketLifecycle: buckets.getBucketLifecycle,
   GetBucketEncryption: buckets.getBucketEncryption,
   PutBucketEncryption: buckets.putBucketEncryption,
