@@ -3,7 +3,7 @@
 // REPLACE directives), multipart uploads, and S3's rules on what a tag may be.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import {
-  CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectTaggingCommand, GetObjectCommand,
+  CompleteMultipartUploadCommand, CopyObjectCommand, DeleteBucketTaggingCommand, GetBucketTaggingCommand, PutBucketTaggingCommand, CreateMultipartUploadCommand, DeleteObjectTaggingCommand, GetObjectCommand,
   GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, PutObjectTaggingCommand, UploadPartCommand, type S3Client, type Tag,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -87,5 +87,17 @@ describe('object tagging', () => {
     expect(Object.keys(await tagsOf('rules'))).toHaveLength(10);
     expect(await errorName(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'bad-put' })))).toBe('NotFound');
     expect(await errorName(s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'missing' })))).toBe('NoSuchKey');
+  });
+
+  test('bucket tags: put, get, replace, delete; up to 50; no set is NoSuchTagSet', async () => {
+    expect(await errorName(s3.send(new GetBucketTaggingCommand({ Bucket: bucket })))).toBe('NoSuchTagSet');
+    await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [{ Key: 'team', Value: 'edge' }, { Key: 'cost-centre', Value: '42' }] } }));
+    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toEqual([{ Key: 'team', Value: 'edge' }, { Key: 'cost-centre', Value: '42' }]);
+    const fifty = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: `v${i}` }));
+    await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: fifty } }));
+    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toHaveLength(50);
+    expect(await errorName(s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [...fifty, { Key: 'k50', Value: 'x' }] } })))).toBe('InvalidTag');
+    await s3.send(new DeleteBucketTaggingCommand({ Bucket: bucket }));
+    expect(await errorName(s3.send(new GetBucketTaggingCommand({ Bucket: bucket })))).toBe('NoSuchTagSet');
   });
 });

@@ -5,7 +5,7 @@ import { S3Error } from './errors.ts';
 export const s3Operations = [
   'ListBuckets',
   'CreateBucket', 'HeadBucket', 'DeleteBucket', 'GetBucketLocation', 'GetBucketVersioning', 'GetBucketAcl', 'PutBucketAcl',
-  'GetBucketPolicy', 'GetBucketTagging', 'GetBucketCors', 'PutBucketCors', 'DeleteBucketCors', 'GetBucketLifecycle', 'CorsPreflight',
+  'GetBucketPolicy', 'GetBucketTagging', 'PutBucketTagging', 'DeleteBucketTagging', 'GetBucketCors', 'PutBucketCors', 'DeleteBucketCors', 'GetBucketLifecycle', 'CorsPreflight',
   'GetBucketEncryption', 'PutBucketEncryption', 'DeleteBucketEncryption',
   'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'DeleteObjects', 'PostObject',
   'GetObject', 'HeadObject', 'PutObject', 'CopyObject', 'DeleteObject', 'GetObjectAcl', 'PutObjectAcl', 'GetObjectTagging', 'PutObjectTagging', 'DeleteObjectTagging',
@@ -94,10 +94,12 @@ function routeBucket(method: string, query: URLSearchParams, headers: Headers, t
       if (sub === undefined) return op('CreateBucket');
       if (sub === 'acl') return op('PutBucketAcl');
       if (sub === 'cors') return op('PutBucketCors');
+      if (sub === 'tagging') return op('PutBucketTagging');
       return sub === 'encryption' ? op('PutBucketEncryption') : unsupported(target, `PUT ?${sub}`);
     case 'DELETE':
       if (sub === undefined) return op('DeleteBucket');
       if (sub === 'cors') return op('DeleteBucketCors');
+      if (sub === 'tagging') return op('DeleteBucketTagging');
       return sub === 'encryption' ? op('DeleteBucketEncryption') : unsupported(target, `DELETE ?${sub}`);
     case 'OPTIONS':
       return op('CorsPreflight');

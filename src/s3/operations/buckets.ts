@@ -105,7 +105,7 @@ export const putBucketAcl: Handler = bucketHandler(async (ctx, deps) => {
 });
 
 /** Sub-resources Cairn has no configuration for: the "none configured" error AWS gives. */
-function noConfiguration(code: 'NoSuchBucketPolicy' | 'NoSuchTagSet' | 'NoSuchLifecycleConfiguration'): Handler {
+function noConfiguration(code: 'NoSuchBucketPolicy' | 'NoSuchLifecycleConfiguration'): Handler {
   return bucketHandler(async (ctx: BucketContext, deps: S3Deps) => {
     await deps.store.headBucket(ctx.bucket);
     await drainBody(ctx);
@@ -114,7 +114,6 @@ function noConfiguration(code: 'NoSuchBucketPolicy' | 'NoSuchTagSet' | 'NoSuchLi
 }
 
 export const getBucketPolicy = noConfiguration('NoSuchBucketPolicy');
-export const getBucketTagging = noConfiguration('NoSuchTagSet');
 export const getBucketLifecycle = noConfiguration('NoSuchLifecycleConfiguration');
 
 /** Bucket default encryption belongs to the encryption layer; until it is plugged in there is none. */

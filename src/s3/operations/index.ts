@@ -12,7 +12,7 @@ import * as multipart from './multipart.ts';
 import { postObject } from './post.ts';
 import { putObject } from './put.ts';
 import { corsPreflight, deleteBucketCors, getBucketCors, putBucketCors } from './cors.ts';
-import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging.ts';
+import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from './tagging.ts';
 import { objectHandler, serviceHandler, type HandlerTable } from './types.ts';
 
 /** Only the owner has access; an object's ACL says exactly that. */
@@ -43,7 +43,9 @@ export const defaultHandlers: HandlerTable = {
   GetBucketAcl: buckets.getBucketAcl,
   PutBucketAcl: buckets.putBucketAcl,
   GetBucketPolicy: buckets.getBucketPolicy,
-  GetBucketTagging: buckets.getBucketTagging,
+  GetBucketTagging: getBucketTagging,
+  PutBucketTagging: putBucketTagging,
+  DeleteBucketTagging: deleteBucketTagging,
   GetBucketCors: getBucketCors,
   PutBucketCors: putBucketCors,
   DeleteBucketCors: deleteBucketCors,

@@ -9,13 +9,14 @@ import { parseTagging } from '../xml/bodies.ts';
 import { el } from '../xml/writer.ts';
 import { readXmlBody } from './common.ts';
 import { checkVersionId } from './get.ts';
-import { objectHandler, type Handler } from './types.ts';
+import { bucketHandler, objectHandler, type Handler } from './types.ts';
 
 export type TagSet = [string, string][];
 
 /** Internal metadata field holding the tags (JSON pairs). */
 export const taggingField = 'tagging';
 export const tagsPerObjectMax = 10;
+export const tagsPerBucketMax = 50;
 const tagKeyCharsMax = 128;
 const tagValueCharsMax = 256;
 /** Letters, digits, white space and + - = . _ : / @ (S3's rule for tags). */
@@ -25,9 +26,9 @@ function invalid(message: string): S3Error {
   return new S3Error('InvalidTag', message);
 }
 
-/** Checks S3's tag rules; returns the set unchanged. */
-export function validateTags(tags: TagSet): TagSet {
-  if (tags.length > tagsPerObjectMax) throw invalid(`Object tags cannot be greater than ${tagsPerObjectMax}.`);
+/** Checks S3's tag rules (objects take 10 tags, buckets 50); returns the set unchanged. */
+export function validateTags(tags: TagSet, max = tagsPerObjectMax): TagSet {
+  if (tags.length > max) throw invalid(`${max === tagsPerObjectMax ? 'Object' : 'Bucket'} tags cannot be greater than ${max}.`);
   const seen = new Set<string>();
   for (const [key, value] of tags) {
     const keyChars = [...key].length;
@@ -92,11 +93,32 @@ export function taggingCountHeader(internal: Readonly<Record<string, string>>): 
   return n === 0 ? {} : { 'x-amz-tagging-count': String(n) };
 }
 
+function tagSetXml(tags: TagSet) {
+  return el('Tagging', el('TagSet', tags.map(([k, v]) => el('Tag', el('Key', k), el('Value', v)))));
+}
+
+export const getBucketTagging: Handler = bucketHandler(async (ctx, deps) => {
+  const tags = tagsOf((await deps.store.getBucketMeta(ctx.bucket)).settings);
+  if (tags.length === 0) throw new S3Error('NoSuchTagSet', undefined, { BucketName: ctx.bucket });
+  return xmlResponse(tagSetXml(tags));
+});
+
+export const putBucketTagging: Handler = bucketHandler(async (ctx, deps) => {
+  const tags = validateTags(parseTagging(await readXmlBody(ctx, deps)), tagsPerBucketMax);
+  await deps.store.putBucketSetting(ctx.bucket, taggingField, tags.length === 0 ? null : JSON.stringify(tags));
+  return emptyResponse(204);
+});
+
+export const deleteBucketTagging: Handler = bucketHandler(async (ctx, deps) => {
+  await deps.store.headBucket(ctx.bucket);
+  await deps.store.putBucketSetting(ctx.bucket, taggingField, null);
+  return emptyResponse(204);
+});
+
 export const getObjectTagging: Handler = objectHandler(async (ctx, deps) => {
   checkVersionId(ctx.query);
   const info = await deps.store.head(ctx.bucket, ctx.key);
-  const tags = tagsOf(info.internal).map(([k, v]) => el('Tag', el('Key', k), el('Value', v)));
-  return xmlResponse(el('Tagging', el('TagSet', tags)));
+  return xmlResponse(tagSetXml(tagsOf(info.internal)));
 });
 
 export const putObjectTagging: Handler = objectHandler(async (ctx, deps) => {
