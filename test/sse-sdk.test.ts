@@ -4,7 +4,7 @@
 // checksums, and the error answers with their exact codes.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import {
-  CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand,
+  CompleteMultipartUploadCommand, CopyObjectCommand, GetObjectAttributesCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand,
   ListObjectsV2Command, ListPartsCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { startServer, type StartedServer } from './helpers/server.ts';
@@ -278,6 +278,9 @@ describe('errors', () => {
     expect((await errorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'err/c' })))).status).toBe(400);
     expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'err/c', ...sdkSseC(keyB) })))).toEqual({ code: 'AccessDenied', status: 403 });
     expect((await errorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'err/c', ...sdkSseC(keyB) })))).status).toBe(403);
+    // GetObjectAttributes needs the key too, and then shows the plaintext size.
+    expect(await errorOf(s3.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'err/c', ObjectAttributes: ['ObjectSize'] })))).toEqual({ code: 'InvalidRequest', status: 400 });
+    expect((await s3.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'err/c', ObjectAttributes: ['ObjectSize'], ...sdkSseC(keyA) }))).ObjectSize).toBe(6);
   });
 
   test('bad customer key or MD5, and conflicting modes: 400 InvalidArgument; nothing stored', async () => {

@@ -37,6 +37,7 @@ test('operations', () => {
   expect(route('DELETE', '/b/k', 'tagging').operation).toBe('DeleteObjectTagging');
   expect(route('PUT', '/b/k', 'retention').operation).toBe('NotImplemented');
   expect(route('OPTIONS', '/b/k').operation).toBe('CorsPreflight');
+  expect(route('GET', '/b/k', 'attributes').operation).toBe('GetObjectAttributes');
   expect(route('PUT', '/b', 'cors').operation).toBe('PutBucketCors');
   expect(route('DELETE', '/b', 'cors').operation).toBe('DeleteBucketCors');
   expect(route('POST', '/b/k', 'select&select-type=2').operation).toBe('NotImplemented');

@@ -8,7 +8,7 @@ export const s3Operations = [
   'GetBucketPolicy', 'GetBucketTagging', 'PutBucketTagging', 'DeleteBucketTagging', 'GetBucketCors', 'PutBucketCors', 'DeleteBucketCors', 'GetBucketLifecycle', 'CorsPreflight',
   'GetBucketEncryption', 'PutBucketEncryption', 'DeleteBucketEncryption',
   'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'DeleteObjects', 'PostObject',
-  'GetObject', 'HeadObject', 'PutObject', 'CopyObject', 'DeleteObject', 'GetObjectAcl', 'PutObjectAcl', 'GetObjectTagging', 'PutObjectTagging', 'DeleteObjectTagging',
+  'GetObject', 'HeadObject', 'PutObject', 'CopyObject', 'DeleteObject', 'GetObjectAcl', 'PutObjectAcl', 'GetObjectTagging', 'PutObjectTagging', 'DeleteObjectTagging', 'GetObjectAttributes',
   'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts',
   'NotImplemented',
 ] as const;
@@ -128,6 +128,7 @@ function routeObject(method: string, query: URLSearchParams, headers: Headers, t
       if (sub === 'uploadId') return op('ListParts');
       if (sub === 'acl') return op('GetObjectAcl');
       if (sub === 'tagging') return op('GetObjectTagging');
+      if (sub === 'attributes') return op('GetObjectAttributes');
       return unsupported(target, `GET ?${sub}`);
     case 'PUT':
       if (isPart) return op(copy ? 'UploadPartCopy' : 'UploadPart');

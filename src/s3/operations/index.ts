@@ -11,6 +11,7 @@ import { listObjects, listObjectsV2, listObjectVersions } from './list.ts';
 import * as multipart from './multipart.ts';
 import { postObject } from './post.ts';
 import { putObject } from './put.ts';
+import { getObjectAttributes } from './attributes.ts';
 import { corsPreflight, deleteBucketCors, getBucketCors, putBucketCors } from './cors.ts';
 import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from './tagging.ts';
 import { objectHandler, serviceHandler, type HandlerTable } from './types.ts';
@@ -68,6 +69,7 @@ export const defaultHandlers: HandlerTable = {
   GetObjectAcl: getObjectAcl,
   PutObjectAcl: putObjectAcl,
   GetObjectTagging: getObjectTagging,
+  GetObjectAttributes: getObjectAttributes,
   PutObjectTagging: putObjectTagging,
   DeleteObjectTagging: deleteObjectTagging,
   CreateMultipartUpload: multipart.createMultipartUpload,
