@@ -57,7 +57,7 @@ describe('ops layer', () => {
   test('tracks large transfers, keeps in-flight honest, and records the request hook', async () => {
     const { ops, auditDir } = await setup();
     let seenBytes = 0;
-    const big = new Uint8Array(3 * 1024 * 1024);
+    const big = new Uint8Array(9 * 1024 * 1024); // over trackedBytesMin
     const app = ops.wrap(async (req) => {
       for await (const chunk of req.body!) {
         if (seenBytes === 0) expect(ops.transfers.list()[0]).toMatchObject({ direction: 'upload', bucket: 'photos', key: 'big/file', totalBytes: big.byteLength, operation: 'PutObject' });
@@ -77,6 +77,21 @@ describe('ops layer', () => {
     await ops.close();
     const line = JSON.parse(readFileSync(join(auditDir, 'audit.log'), 'utf8').trim()) as { requestId: string; sseMode: string; kind: string };
     expect(line).toMatchObject({ requestId: 'R1', sseMode: 'sse-s3', kind: 's3' });
+  });
+
+  test('bodies under trackedBytesMin without a bandwidth limit are not listed', async () => {
+    const { ops } = await setup();
+    const small = new Uint8Array(2 * 1024 * 1024);
+    let listedDuringRead = -1;
+    const app = ops.wrap(async (req) => {
+      for await (const chunk of req.body!) if (listedDuringRead < 0 && chunk.byteLength > 0) listedDuringRead = ops.transfers.size();
+      return new Response(small, { headers: { 'content-length': String(small.byteLength) } });
+    });
+    const res = await app(new Request('http://127.0.0.1/photos/small', { method: 'PUT', body: small, headers: { 'content-length': String(small.byteLength) } }));
+    expect(listedDuringRead).toBe(0);
+    expect(ops.transfers.size()).toBe(0);
+    expect((await res.arrayBuffer()).byteLength).toBe(small.byteLength);
+    await ops.close();
   });
 
   test('targetOf reads path-style and virtual-host style', () => {
