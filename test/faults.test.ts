@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readdir, rm, stat, truncate, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { StartedServer } from './helpers/server.ts';
-import { startWithBucket, stopWithClient } from './helpers/clients.ts';
+import { errorName, errorOf, startWithBucket, stopWithClient } from './helpers/clients.ts';
 
 let server: StartedServer;
 let s3: S3Client;
@@ -39,16 +39,6 @@ async function shardFiles(drive: string, key: string, minBytes: number): Promise
 async function read(key: string): Promise<Uint8Array> {
   const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return (await r.Body?.transformToByteArray()) ?? new Uint8Array();
-}
-
-async function errorOf(p: Promise<unknown>): Promise<[string, number | undefined]> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return [e.name, e.$metadata.httpStatusCode];
-    throw e;
-  }
-  return ['no error', undefined];
 }
 
 const md5 = (b: Uint8Array): string => new Bun.CryptoHasher('md5').update(b).digest('hex');
@@ -83,7 +73,7 @@ describe('drive faults', () => {
     // Drive 2 is gone (the rotted shard on drive 1 was healed by the read above): cutting
     // drives 1 and 3 leaves one good shard.
     for (const drive of [server.drives[0]!, server.drives[2]!]) for (const f of await shardFiles(drive, 'big', MiB)) await truncate(f, 100);
-    expect(await errorOf(read('big'))).toEqual(['InternalError', 500]);
+    expect(await errorOf(read('big'))).toEqual({ code: 'InternalError', status: 500 });
     // Still readable: objects the damage did not reach.
     expect(md5(await read('mid'))).toBe(md5(objects.mid!));
   });
@@ -109,9 +99,9 @@ describe('drive faults', () => {
     await rm(server.drives[3]!, { recursive: true, force: true });
     await rm(server.drives[2]!, { recursive: true, force: true });
     for (const size of [2, 200_000, 2 * MiB]) {
-      expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'no-quorum', Body: bytes(size, 9) })))).toEqual(['ServiceUnavailable', 503]);
+      expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'no-quorum', Body: bytes(size, 9) })))).toEqual({ code: 'ServiceUnavailable', status: 503 });
     }
-    expect((await errorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'no-quorum' }))))[0]).not.toBe('no error');
+    expect(await errorName(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'no-quorum' })))).not.toBe('no error');
     const res = await fetch(`${server.endpoint}/minio/health/live`);
     expect(res.status).toBe(200);
     expect(server.output()).not.toContain('uncaught exception');

@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import {
   CopyObjectCommand, CreateBucketCommand, GetBucketAclCommand, GetObjectCommand, ListObjectsCommand, ListObjectsV2Command,
-  PutBucketAclCommand, PutObjectAclCommand, PutObjectCommand, S3Client, S3ServiceException,
+  PutBucketAclCommand, PutObjectAclCommand, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import type { StartedServer } from './helpers/server.ts';
-import { startWithBucket, stopWithClient } from './helpers/clients.ts';
+import { errorOf, startWithBucket, stopWithClient } from './helpers/clients.ts';
 
 let server: StartedServer;
 let s3: S3Client;
@@ -19,16 +19,6 @@ beforeAll(async () => {
 
 afterAll(() => stopWithClient(server, s3));
 
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return { name: e.name, status: e.$metadata.httpStatusCode };
-    throw e;
-  }
-  throw new Error('expected the request to fail');
-}
-
 async function putKeys(b: string, keys: string[]): Promise<void> {
   for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: b, Key: key, Body: key }));
 }
@@ -38,10 +28,10 @@ describe('ACL writes', () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'acl-obj', Body: 'x' }));
     expect((await s3.send(new PutBucketAclCommand({ Bucket: bucket, ACL: 'private' }))).$metadata.httpStatusCode).toBe(200);
     expect((await s3.send(new PutObjectAclCommand({ Bucket: bucket, Key: 'acl-obj', ACL: 'private' }))).$metadata.httpStatusCode).toBe(200);
-    expect((await errorOf(s3.send(new PutBucketAclCommand({ Bucket: bucket, ACL: 'public-read' })))).name).toBe('NotImplemented');
-    expect((await errorOf(s3.send(new PutObjectAclCommand({ Bucket: bucket, Key: 'acl-obj', ACL: 'public-read-write' })))).name).toBe('NotImplemented');
-    expect(await errorOf(s3.send(new PutObjectAclCommand({ Bucket: bucket, Key: 'missing', ACL: 'private' })))).toEqual({ name: 'NoSuchKey', status: 404 });
-    expect(await errorOf(s3.send(new PutBucketAclCommand({ Bucket: 'no-such-bucket', ACL: 'private' })))).toEqual({ name: 'NoSuchBucket', status: 404 });
+    expect((await errorOf(s3.send(new PutBucketAclCommand({ Bucket: bucket, ACL: 'public-read' })))).code).toBe('NotImplemented');
+    expect((await errorOf(s3.send(new PutObjectAclCommand({ Bucket: bucket, Key: 'acl-obj', ACL: 'public-read-write' })))).code).toBe('NotImplemented');
+    expect(await errorOf(s3.send(new PutObjectAclCommand({ Bucket: bucket, Key: 'missing', ACL: 'private' })))).toEqual({ code: 'NoSuchKey', status: 404 });
+    expect(await errorOf(s3.send(new PutBucketAclCommand({ Bucket: 'no-such-bucket', ACL: 'private' })))).toEqual({ code: 'NoSuchBucket', status: 404 });
   });
 
   test('the policy read back can be written back; adding a public grant is refused', async () => {
@@ -50,7 +40,7 @@ describe('ACL writes', () => {
     const policy = { Owner, Grants };
     expect((await s3.send(new PutBucketAclCommand({ Bucket: bucket, AccessControlPolicy: policy }))).$metadata.httpStatusCode).toBe(200);
     const publicRead = { Owner, Grants: [...(Grants ?? []), { Grantee: { Type: 'Group' as const, URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' as const }] };
-    expect((await errorOf(s3.send(new PutBucketAclCommand({ Bucket: bucket, AccessControlPolicy: publicRead })))).name).toBe('NotImplemented');
+    expect((await errorOf(s3.send(new PutBucketAclCommand({ Bucket: bucket, AccessControlPolicy: publicRead })))).code).toBe('NotImplemented');
   });
 });
 
@@ -92,24 +82,24 @@ describe('listing edge cases', () => {
 describe('objects', () => {
   test('ranges on a zero-byte object and past the end are InvalidRange', async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'empty', Body: '' }));
-    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'empty', Range: 'bytes=40-50' })))).toEqual({ name: 'InvalidRange', status: 416 });
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'empty', Range: 'bytes=40-50' })))).toEqual({ code: 'InvalidRange', status: 416 });
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'eleven', Body: 'testcontent' }));
     const tail = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'eleven', Range: 'bytes=-7' }));
     expect([tail.ContentRange, await tail.Body?.transformToString()]).toEqual(['bytes 4-10/11', 'content']);
-    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'eleven', Range: 'bytes=40-50' })))).toEqual({ name: 'InvalidRange', status: 416 });
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'eleven', Range: 'bytes=40-50' })))).toEqual({ code: 'InvalidRange', status: 416 });
   });
 
   test('conditional reads: If-Unmodified-Since in the past fails, If-Modified-Since in the past succeeds', async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cond', Body: 'x' }));
     const past = new Date('1994-10-29T19:43:31Z');
     expect((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cond', IfModifiedSince: past }))).$metadata.httpStatusCode).toBe(200);
-    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cond', IfUnmodifiedSince: past })))).toEqual({ name: 'PreconditionFailed', status: 412 });
-    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cond', IfMatch: '"ABCORZ"' })))).toEqual({ name: 'PreconditionFailed', status: 412 });
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cond', IfUnmodifiedSince: past })))).toEqual({ code: 'PreconditionFailed', status: 412 });
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cond', IfMatch: '"ABCORZ"' })))).toEqual({ code: 'PreconditionFailed', status: 412 });
   });
 
   test('copying an object onto itself needs a change; with REPLACE it rewrites the metadata', async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'self', Body: 'foo', Metadata: { a: '1' } }));
-    expect(await errorOf(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'self', CopySource: `${bucket}/self` })))).toEqual({ name: 'InvalidRequest', status: 400 });
+    expect(await errorOf(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'self', CopySource: `${bucket}/self` })))).toEqual({ code: 'InvalidRequest', status: 400 });
     await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'self', CopySource: `${bucket}/self`, MetadataDirective: 'REPLACE', Metadata: { b: '2' } }));
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'self' }));
     expect([got.Metadata, await got.Body?.transformToString()]).toEqual([{ b: '2' }, 'foo']);

@@ -4,25 +4,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import {
   CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetBucketLocationCommand,
   GetBucketVersioningCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsCommand,
-  ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, S3Client, S3ServiceException, GetObjectAclCommand,
+  ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, S3Client, GetObjectAclCommand,
   PutBucketPolicyCommand, GetBucketPolicyCommand, PutObjectLegalHoldCommand,
 } from '@aws-sdk/client-s3';
 import type { StartedServer } from './helpers/server.ts';
-import { startWithBucket, stopWithClient } from './helpers/clients.ts';
+import { errorOf, startWithBucket, stopWithClient } from './helpers/clients.ts';
 
 let server: StartedServer;
 let s3: S3Client;
 const bucket = 'sdk-bucket';
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return { name: e.name, status: e.$metadata.httpStatusCode };
-    throw e;
-  }
-  throw new Error('expected the request to fail');
-}
 
 async function text(key: string, extra: Partial<ConstructorParameters<typeof GetObjectCommand>[0]> = {}): Promise<string> {
   const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...extra }));
@@ -43,29 +33,29 @@ describe('buckets', () => {
     expect((await s3.send(new HeadBucketCommand({ Bucket: 'sdk-other' }))).$metadata.httpStatusCode).toBe(200);
     expect((await s3.send(new GetBucketLocationCommand({ Bucket: 'sdk-other' }))).LocationConstraint).toBeUndefined();
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: 'sdk-other' }))).Status).toBeUndefined();
-    expect(await errorOf(s3.send(new CreateBucketCommand({ Bucket: 'sdk-other' })))).toEqual({ name: 'BucketAlreadyOwnedByYou', status: 409 });
+    expect(await errorOf(s3.send(new CreateBucketCommand({ Bucket: 'sdk-other' })))).toEqual({ code: 'BucketAlreadyOwnedByYou', status: 409 });
     await s3.send(new PutObjectCommand({ Bucket: 'sdk-other', Key: 'x', Body: 'x' }));
-    expect(await errorOf(s3.send(new DeleteBucketCommand({ Bucket: 'sdk-other' })))).toEqual({ name: 'BucketNotEmpty', status: 409 });
+    expect(await errorOf(s3.send(new DeleteBucketCommand({ Bucket: 'sdk-other' })))).toEqual({ code: 'BucketNotEmpty', status: 409 });
     await s3.send(new DeleteObjectCommand({ Bucket: 'sdk-other', Key: 'x' }));
     await s3.send(new DeleteBucketCommand({ Bucket: 'sdk-other' }));
-    expect(await errorOf(s3.send(new HeadBucketCommand({ Bucket: 'sdk-other' })))).toEqual({ name: 'NotFound', status: 404 });
-    expect(await errorOf(s3.send(new ListObjectsV2Command({ Bucket: 'sdk-other' })))).toEqual({ name: 'NoSuchBucket', status: 404 });
+    expect(await errorOf(s3.send(new HeadBucketCommand({ Bucket: 'sdk-other' })))).toEqual({ code: 'NotFound', status: 404 });
+    expect(await errorOf(s3.send(new ListObjectsV2Command({ Bucket: 'sdk-other' })))).toEqual({ code: 'NoSuchBucket', status: 404 });
   });
 
   test('invalid names, a foreign location and the reserved name are refused, and nothing is created', async () => {
     for (const name of ['ab', 'Upper-Case', 'a..b', '192.168.5.4', 'cairn', 'bad_name', '-dash']) {
-      expect((await errorOf(s3.send(new CreateBucketCommand({ Bucket: name })))).name).toBe('InvalidBucketName');
+      expect((await errorOf(s3.send(new CreateBucketCommand({ Bucket: name })))).code).toBe('InvalidBucketName');
     }
-    expect((await errorOf(s3.send(new CreateBucketCommand({ Bucket: 'sdk-eu', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } })))).name).toBe('IllegalLocationConstraintException');
+    expect((await errorOf(s3.send(new CreateBucketCommand({ Bucket: 'sdk-eu', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } })))).code).toBe('IllegalLocationConstraintException');
     const names = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name);
     expect(names).toEqual(['sdk-bucket']);
   });
 
   test('unsupported sub-resources answer NotImplemented or the honest empty answer', async () => {
-    expect((await errorOf(s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: '{}' })))).name).toBe('NotImplemented');
-    expect((await errorOf(s3.send(new GetBucketPolicyCommand({ Bucket: bucket })))).name).toBe('NoSuchBucketPolicy');
+    expect((await errorOf(s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: '{}' })))).code).toBe('NotImplemented');
+    expect((await errorOf(s3.send(new GetBucketPolicyCommand({ Bucket: bucket })))).code).toBe('NoSuchBucketPolicy');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'acl', Body: 'a' }));
-    expect((await errorOf(s3.send(new PutObjectLegalHoldCommand({ Bucket: bucket, Key: 'acl', LegalHold: { Status: 'ON' } })))).name).toBe('NotImplemented');
+    expect((await errorOf(s3.send(new PutObjectLegalHoldCommand({ Bucket: bucket, Key: 'acl', LegalHold: { Status: 'ON' } })))).code).toBe('NotImplemented');
     const acl = await s3.send(new GetObjectAclCommand({ Bucket: bucket, Key: 'acl' }));
     expect(acl.Grants?.[0]?.Permission).toBe('FULL_CONTROL');
   });
@@ -94,7 +84,7 @@ describe('objects', () => {
     for (const key of keys) expect(await text(key)).toBe(key === 'empty' || key === 'folder/' ? '' : key);
     const folder = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'folder/', Delimiter: '/' }));
     expect(folder.Contents?.map((c) => c.Key)).toEqual(['folder/', 'folder/inner']);
-    expect((await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k'.repeat(1025), Body: 'x' })))).name).toBe('KeyTooLongError');
+    expect((await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k'.repeat(1025), Body: 'x' })))).code).toBe('KeyTooLongError');
   });
 
   test('ranges answer 206 with Content-Range, or 416', async () => {
@@ -106,7 +96,7 @@ describe('objects', () => {
     expect(await text('range', { Range: 'bytes=-3' })).toBe('789');
     expect(await text('range', { Range: 'bytes=7-' })).toBe('789');
     expect(await text('range', { Range: 'bytes=8-100' })).toBe('89');
-    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'range', Range: 'bytes=10-' })))).toEqual({ name: 'InvalidRange', status: 416 });
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'range', Range: 'bytes=10-' })))).toEqual({ code: 'InvalidRange', status: 416 });
     const part = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'range', PartNumber: 1 }));
     expect(part.PartsCount).toBe(1);
     expect(await part.Body?.transformToString()).toBe('0123456789');
@@ -119,7 +109,7 @@ describe('objects', () => {
     const past = new Date(Date.now() - 3_600_000);
     const future = new Date(Date.now() + 3_600_000);
     expect(await text('cond', { IfMatch: etag })).toBe('c');
-    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cond', IfMatch: '"nope"' })))).toEqual({ name: 'PreconditionFailed', status: 412 });
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cond', IfMatch: '"nope"' })))).toEqual({ code: 'PreconditionFailed', status: 412 });
     expect((await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cond', IfNoneMatch: etag })))).status).toBe(304);
     expect((await errorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'cond', IfModifiedSince: future })))).status).toBe(304);
     expect((await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cond', IfUnmodifiedSince: past })))).status).toBe(412);
@@ -130,11 +120,11 @@ describe('objects', () => {
 
   test('conditional PUT: If-None-Match * and If-Match', async () => {
     const first = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cput', Body: 'one', IfNoneMatch: '*' }));
-    expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cput', Body: 'two', IfNoneMatch: '*' })))).toEqual({ name: 'PreconditionFailed', status: 412 });
+    expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cput', Body: 'two', IfNoneMatch: '*' })))).toEqual({ code: 'PreconditionFailed', status: 412 });
     expect((await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cput', Body: 'two', IfMatch: '"0123"' })))).status).toBe(412);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cput', Body: 'three', IfMatch: first.ETag }));
     expect(await text('cput')).toBe('three');
-    expect((await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cput-missing', Body: 'x', IfMatch: first.ETag })))).name).toBe('NoSuchKey');
+    expect((await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cput-missing', Body: 'x', IfMatch: first.ETag })))).code).toBe('NoSuchKey');
   });
 
   test('stored checksums come back with checksum mode', async () => {
@@ -147,8 +137,8 @@ describe('objects', () => {
   });
 
   test('missing objects', async () => {
-    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'missing' })))).toEqual({ name: 'NoSuchKey', status: 404 });
-    expect(await errorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'missing' })))).toEqual({ name: 'NotFound', status: 404 });
+    expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'missing' })))).toEqual({ code: 'NoSuchKey', status: 404 });
+    expect(await errorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'missing' })))).toEqual({ code: 'NotFound', status: 404 });
     expect((await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'missing' }))).$metadata.httpStatusCode).toBe(204);
   });
 });
@@ -178,7 +168,7 @@ describe('listing', () => {
     expect(after.Contents?.map((c) => c.Key)).toEqual(['list/d d', 'list/e+e']);
     const encoded = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/d', EncodingType: 'url' }));
     expect(encoded.Contents?.map((c) => c.Key)).toEqual(['list/d%20d']);
-    expect((await errorOf(s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: 'bogus' })))).name).toBe('InvalidArgument');
+    expect((await errorOf(s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: 'bogus' })))).code).toBe('InvalidArgument');
   });
 
   test('v1: marker, NextMarker with a delimiter', async () => {
@@ -215,7 +205,7 @@ describe('copy', () => {
     expect(head).toMatchObject({ ContentType: 'text/x-src', Metadata: { a: '1' } });
     await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst2', CopySource: `${bucket}/src`, MetadataDirective: 'REPLACE', ContentType: 'text/new', Metadata: { b: '2' } }));
     expect(await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dst2' }))).toMatchObject({ ContentType: 'text/new', Metadata: { b: '2' } });
-    expect((await errorOf(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'src', CopySource: `${bucket}/src` })))).name).toBe('InvalidRequest');
+    expect((await errorOf(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'src', CopySource: `${bucket}/src` })))).code).toBe('InvalidRequest');
     await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'src', CopySource: `${bucket}/src`, MetadataDirective: 'REPLACE', Metadata: { c: '3' } }));
     const self = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'src' }));
     expect(self.Metadata).toEqual({ c: '3' });
@@ -227,7 +217,7 @@ describe('copy', () => {
     await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst3', CopySource: `${bucket}/src`, CopySourceIfMatch: src.ETag }));
     expect((await errorOf(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst4', CopySource: `${bucket}/src`, CopySourceIfNoneMatch: src.ETag })))).status).toBe(412);
     expect((await errorOf(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst4', CopySource: `${bucket}/src`, CopySourceIfModifiedSince: new Date(Date.now() + 3_600_000) })))).status).toBe(412);
-    expect((await errorOf(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst4', CopySource: `${bucket}/nothing` })))).name).toBe('NoSuchKey');
+    expect((await errorOf(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst4', CopySource: `${bucket}/nothing` })))).code).toBe('NoSuchKey');
     expect((await errorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dst4' })))).status).toBe(404);
   });
 

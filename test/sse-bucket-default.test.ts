@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import {
   CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketEncryptionCommand, GetBucketEncryptionCommand, HeadObjectCommand,
-  PutBucketEncryptionCommand, PutObjectCommand, S3Client, S3ServiceException, type ServerSideEncryptionRule,
+  PutBucketEncryptionCommand, PutObjectCommand, S3Client, type ServerSideEncryptionRule,
 } from '@aws-sdk/client-s3';
 import { startServer, type StartedServer } from './helpers/server.ts';
-import { sdkClient } from './helpers/clients.ts';
+import { errorOf, sdkClient } from './helpers/clients.ts';
 import { customerKey, masterKeyEnv, sdkSseC } from './helpers/sse.ts';
 import { signRequest } from '../src/s3/sigv4/index.ts';
 import { systemClock } from '../src/util/clock.ts';
@@ -20,16 +20,6 @@ async function admin(method: string, path: string, body?: unknown): Promise<Resp
   const text = body === undefined ? undefined : JSON.stringify(body);
   const signed = signRequest({ method, url: `${server.endpoint}/cairn/admin/v1${path}`, ...(text === undefined ? {} : { body: text }) }, { accessKey: server.accessKey, secretKey: server.secretKey }, systemClock);
   return fetch(signed.url, { method, headers: signed.headers, ...(text === undefined ? {} : { body: text }) });
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return { code: e.name, status: e.$metadata.httpStatusCode };
-    throw e;
-  }
-  throw new Error('expected the request to fail');
 }
 
 async function putAndHead(key: string, fields: Record<string, unknown> = {}): Promise<{ sse: string | undefined; keyId: string | undefined; bucketKey: boolean | undefined }> {

@@ -5,13 +5,13 @@
 // fails when a file differs.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import {
-  CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketEncryptionCommand, PutObjectCommand, S3Client, S3ServiceException,
+  CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketEncryptionCommand, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type StartedServer } from './helpers/server.ts';
-import { rcloneEnv, run, sdkClient } from './helpers/clients.ts';
+import { errorOf, rcloneEnv, run, sdkClient } from './helpers/clients.ts';
 import { markedBody, md5Hex } from './helpers/sse.ts';
 import { VaultDouble } from '../src/kms/testing/vault-double.ts';
 
@@ -33,16 +33,6 @@ function connect(): void {
   s3?.destroy();
   s3 = sdkClient(server);
   s3.config.maxAttempts = async () => 1;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return { code: e.name, status: e.$metadata.httpStatusCode };
-    throw e;
-  }
-  throw new Error('expected the request to fail');
 }
 
 async function listedEtags(prefix: string): Promise<Map<string, string>> {

@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import {
   CompleteMultipartUploadCommand, CopyObjectCommand, GetObjectAttributesCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand,
-  ListObjectsV2Command, ListPartsCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand, UploadPartCopyCommand,
+  ListObjectsV2Command, ListPartsCommand, PutObjectCommand, S3Client, UploadPartCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { startServer, type StartedServer } from './helpers/server.ts';
-import { sdkClient } from './helpers/clients.ts';
+import { errorOf, sdkClient } from './helpers/clients.ts';
 import { checksumBase64 } from '../src/s3/checksum/index.ts';
 import { customerKey, markedBody, masterKeyEnv, md5Hex, sdkCopySourceSseC, sdkSseC, type CustomerKey } from './helpers/sse.ts';
 
@@ -47,16 +47,6 @@ function expectEcho(out: { ServerSideEncryption?: string | undefined; SSEKMSKeyI
     'sse-c': { sse: undefined, kms: undefined, alg: 'AES256', md5: k.md5B64 },
   }[mode];
   expect([out.ServerSideEncryption, out.SSEKMSKeyId, out.SSECustomerAlgorithm, out.SSECustomerKeyMD5]).toEqual([want.sse, want.kms, want.alg, want.md5]);
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return { code: e.name, status: e.$metadata.httpStatusCode };
-    throw e;
-  }
-  throw new Error('expected the request to fail');
 }
 
 async function bytesOf(out: { Body?: { transformToByteArray(): Promise<Uint8Array> } | undefined }): Promise<Uint8Array> {

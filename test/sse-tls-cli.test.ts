@@ -3,14 +3,14 @@
 // TLS from CAIRN_TLS_CERT/KEY (a self-signed certificate made by `openssl req`) it works
 // with the AWS SDK and the aws CLI. Without a KMS, SSE-S3/SSE-KMS answer 501.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { CopyObjectCommand, CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketEncryptionCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketEncryptionCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type StartedServer } from './helpers/server.ts';
-import { awsCliPath, awsEnv, run, sdkClient } from './helpers/clients.ts';
+import { awsCliPath, awsEnv, errorOf, run, sdkClient } from './helpers/clients.ts';
 import { customerKey, markedBody, masterKeyEnv, md5Hex, sdkCopySourceSseC, sdkSseC, selfSignedCert } from './helpers/sse.ts';
 
 const aws = awsCliPath();
@@ -23,16 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return { code: e.name, status: e.$metadata.httpStatusCode };
-    throw e;
-  }
-  throw new Error('expected the request to fail');
-}
 
 describe('plain HTTP with the local KMS', () => {
   let server: StartedServer;

@@ -3,9 +3,9 @@
 // encrypted PUT and GET answer 503 and no byte of the object reaches the drives;
 // a server whose Vault is down at start still starts and reports not-ready.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startServer, type StartedServer } from './helpers/server.ts';
-import { sdkClient } from './helpers/clients.ts';
+import { errorOf, sdkClient } from './helpers/clients.ts';
 import { customerKey, filesContaining, markedBody, md5Hex, sdkSseC } from './helpers/sse.ts';
 import { VaultDouble } from '../src/kms/testing/vault-double.ts';
 
@@ -14,16 +14,6 @@ let server: StartedServer;
 let s3: S3Client;
 const bucket = 'vault-bucket';
 const marker = 'VAULT-DOWN-MARKER-7f3a';
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return { code: e.name, status: e.$metadata.httpStatusCode };
-    throw e;
-  }
-  throw new Error('expected the request to fail');
-}
 
 function vaultEnv(endpoint: string, token: string): Record<string, string> {
   return {

@@ -40,6 +40,17 @@ export async function startWithBucket(bucket: string, options: StartOptions = {}
 }
 
 /** The matching tear-down; tolerates a set-up that failed half-way. */
+/** The S3 error a call must end with: its code and HTTP status. A success fails the test. */
+export async function errorOf(p: Promise<unknown>): Promise<{ code: string; status: number | undefined }> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof S3ServiceException) return { code: e.name, status: e.$metadata.httpStatusCode };
+    throw e;
+  }
+  throw new Error('expected the request to fail');
+}
+
 /** The S3 error name a call ends with, or 'no error'; anything but an S3 error is rethrown. */
 export async function errorName(p: Promise<unknown>): Promise<string> {
   try {
