@@ -4,7 +4,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import type { Logger } from '../util/log.ts';
 import { Drive, isNotFound } from './drive.ts';
-import { formatFile, tmpDir } from './paths.ts';
+import { bucketsDir, formatFile, sysDir, tmpDir } from './paths.ts';
 
 export const formatVersion = 1;
 
@@ -42,7 +42,12 @@ export function defaultParity(driveCount: number): number {
   return 4;
 }
 
-type Probe = { kind: 'formatted'; doc: FormatDoc } | { kind: 'empty' } | { kind: 'foreign'; why: string } | { kind: 'offline'; why: string };
+/**
+ * 'damaged': Cairn's own layout whose format file is unreadable or gone (bitrot, a
+ * deleted .cairn.sys). With the other drives' formats to go by, such a drive is left
+ * offline, untouched, and the deployment starts degraded; 'foreign' stops start-up.
+ */
+type Probe = { kind: 'formatted'; doc: FormatDoc } | { kind: 'empty' } | { kind: 'foreign'; why: string } | { kind: 'damaged'; why: string } | { kind: 'offline'; why: string };
 
 async function probe(drive: Drive): Promise<Probe> {
   try {
@@ -50,14 +55,17 @@ async function probe(drive: Drive): Promise<Probe> {
     const bytes = await drive.readFile(formatFile);
     if (bytes === null) {
       const entries = await readdir(drive.root);
-      return entries.length === 0 ? { kind: 'empty' } : { kind: 'foreign', why: 'not empty and has no Cairn format file' };
+      if (entries.length === 0) return { kind: 'empty' };
+      return entries.includes(bucketsDir) || entries.includes(sysDir)
+        ? { kind: 'damaged', why: 'its format file is missing' }
+        : { kind: 'foreign', why: 'not empty and has no Cairn format file' };
     }
     const doc = JSON.parse(new TextDecoder().decode(bytes)) as FormatDoc;
-    if (doc.format !== 'cairn' || typeof doc.deploymentId !== 'string') return { kind: 'foreign', why: 'format file is not a Cairn format' };
+    if (typeof doc !== 'object' || doc === null || doc.format !== 'cairn' || typeof doc.deploymentId !== 'string') return { kind: 'damaged', why: 'its format file is not a Cairn format' };
     if (doc.version !== formatVersion) return { kind: 'foreign', why: `unsupported format version ${String(doc.version)}` };
     return { kind: 'formatted', doc };
   } catch (err) {
-    if (err instanceof SyntaxError) return { kind: 'foreign', why: 'format file is corrupt' };
+    if (err instanceof SyntaxError) return { kind: 'damaged', why: 'its format file is corrupt' };
     return { kind: 'offline', why: isNotFound(err) ? 'missing' : String((err as { code?: unknown }).code ?? err) };
   }
 }
@@ -83,6 +91,9 @@ export async function openDrives(
   });
   let layout: Omit<FormatDoc, 'driveIndex'>;
   if (formatted.length === 0) {
+    probes.forEach((p, i) => {
+      if (p.kind === 'damaged') throw new DriveFormatError(`drive ${i} (${paths[i]}): ${p.why}, and no other drive has one`);
+    });
     if (probes.some((p) => p.kind === 'offline')) throw new DriveFormatError('cannot format a new deployment while a drive is unavailable');
     layout = { format: 'cairn', version: formatVersion, deploymentId: newId(), driveCount: n, dataShards: n - parity, parityShards: parity, blockSizeBytes };
   } else {
@@ -96,6 +107,13 @@ export async function openDrives(
     if (p.kind === 'offline') {
       d.state = 'offline';
       logger.warn('drive offline at start', { drive: i, path: d.root, reason: p.why });
+      return;
+    }
+    if (p.kind === 'damaged') {
+      // Never written to: it may hold the only copy of something. Emptying it (or restoring
+      // its format file) lets the drive monitor format it and healing refill it.
+      d.state = 'offline';
+      logger.error('drive left offline: its format is damaged; empty the directory to have it reformatted and refilled', { drive: i, path: d.root, reason: p.why });
       return;
     }
     await d.removeTree(tmpDir);

@@ -173,3 +173,25 @@ test('a write right after its bucket was deleted is refused, though the bucket w
   await expect(store.put(b('short-lived'), k('y'), bodyOf(randomBytes(10, 2)), plain)).rejects.toMatchObject({ code: 'NoSuchBucket' });
   await expect(store.put(b('never-made'), k('y'), bodyOf(randomBytes(10, 3)), plain)).rejects.toMatchObject({ code: 'NoSuchBucket' });
 });
+
+test('a drive whose format file is corrupt or gone starts offline and untouched; the rest serve', async () => {
+  const { t, store } = await fresh(4, 2);
+  const data = randomBytes(300_000, 8);
+  await store.put(b('bkt'), k('kept'), bodyOf(data), plain);
+  await store.close();
+  const { writeFile, rm: remove, readdir: list, mkdir: makeDir } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  await writeFile(join(t.paths[1]!, '.cairn.sys', 'format.json'), 'garbage{');
+  await remove(join(t.paths[2]!, '.cairn.sys'), { recursive: true });
+  const before = (await list(t.paths[1]!)).sort();
+  const degraded = await openTestStore(t.paths);
+  expect(await sha(await readAll((await degraded.get(b('bkt'), k('kept'))).stream))).toBe(sha(data));
+  await degraded.close();
+  expect((await list(t.paths[1]!)).sort()).toEqual(before);
+  expect(await Bun.file(join(t.paths[1]!, '.cairn.sys', 'format.json')).text()).toBe('garbage{');
+  // A non-empty directory that is not Cairn's is still refused.
+  const stranger = join(t.root, 'stranger');
+  await makeDir(stranger, { recursive: true });
+  await writeFile(join(stranger, 'notes.txt'), 'not a drive');
+  await expect(openTestStore([t.paths[0]!, stranger, t.paths[2]!, t.paths[3]!])).rejects.toThrow(/drive 1 .*no Cairn format file/);
+});
