@@ -162,6 +162,11 @@ export async function readUploadForm(body: ReadableStream<Uint8Array>, boundary:
   }
 }
 
+/** A plain Uint8Array view (no copy): the reader's buffers are never written after they are read. */
+function asView(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** The file part's bytes up to the next delimiter; the tail that could start one is held back. */
 function fileStream(src: Source, delimiter: Buffer): ReadableStream<Uint8Array> {
   let finished = false;
@@ -172,7 +177,7 @@ function fileStream(src: Source, delimiter: Buffer): ReadableStream<Uint8Array> 
           const buf = src.buffered;
           const at = buf.indexOf(delimiter);
           if (at >= 0) {
-            if (at > 0) controller.enqueue(new Uint8Array(src.consume(at)));
+            if (at > 0) controller.enqueue(asView(src.consume(at)));
             src.consume(delimiter.length);
             finished = true;
             controller.close();
@@ -182,7 +187,7 @@ function fileStream(src: Source, delimiter: Buffer): ReadableStream<Uint8Array> 
           }
           const safe = buf.length - delimiter.length + 1;
           if (safe > 0) {
-            controller.enqueue(new Uint8Array(src.consume(safe)));
+            controller.enqueue(asView(src.consume(safe)));
             return;
           }
           if (!(await src.more())) throw new S3Error('IncompleteBody', 'The POST body ended before the file\'s closing boundary.');
