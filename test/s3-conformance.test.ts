@@ -3,7 +3,7 @@
 // markers, max-keys=0), ranges on empty objects, conditional reads and self-copy rules.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import {
-  CopyObjectCommand, CreateBucketCommand, GetBucketAclCommand, GetObjectCommand, ListObjectsCommand, ListObjectsV2Command,
+  CopyObjectCommand, CreateBucketCommand, GetBucketAclCommand, GetObjectCommand, HeadObjectCommand, ListObjectsCommand, ListObjectsV2Command,
   PutBucketAclCommand, PutObjectAclCommand, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import type { StartedServer } from './helpers/server.ts';
@@ -103,5 +103,22 @@ describe('objects', () => {
     await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'self', CopySource: `${bucket}/self`, MetadataDirective: 'REPLACE', Metadata: { b: '2' } }));
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'self' }));
     expect([got.Metadata, await got.Body?.transformToString()]).toEqual([{ b: '2' }, 'foo']);
+  });
+
+  test('storage classes: REDUCED_REDUNDANCY is kept and shown, STANDARD is the default, archive tiers are refused', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'class/rrs', Body: 'r', StorageClass: 'REDUCED_REDUNDANCY' }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'class/std', Body: 's', StorageClass: 'STANDARD' }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'class/rrs' }))).StorageClass).toBe('REDUCED_REDUNDANCY');
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'class/std' }))).StorageClass).toBeUndefined();
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'class/' }));
+    expect(listed.Contents?.map((o) => [o.Key, o.StorageClass])).toEqual([['class/rrs', 'REDUCED_REDUNDANCY'], ['class/std', 'STANDARD']]);
+    // A copy takes the class it asks for (STANDARD unless told); onto itself, a class change alone is allowed.
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'class/copied', CopySource: `${bucket}/class/rrs` }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'class/copied' }))).StorageClass).toBeUndefined();
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'class/std', CopySource: `${bucket}/class/std`, StorageClass: 'REDUCED_REDUNDANCY' }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'class/std' }))).StorageClass).toBe('REDUCED_REDUNDANCY');
+    expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'class/ia', Body: 'x', StorageClass: 'STANDARD_IA' })))).toEqual({ code: 'NotImplemented', status: 501 });
+    expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'class/bad', Body: 'x', StorageClass: 'cheap' as 'STANDARD' })))).toEqual({ code: 'InvalidStorageClass', status: 400 });
+    expect(await errorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'class/ia' })))).toEqual({ code: 'NotFound', status: 404 });
   });
 });

@@ -7,6 +7,7 @@ import { el, type XmlElement } from '../xml/writer.ts';
 import { checksumAlgorithmOf, checksumFields } from './checksums.ts';
 import { checkVersionId } from './get.ts';
 import { intParam } from './common.ts';
+import { storageClassOf } from './meta.ts';
 import { objectHandler, type Handler } from './types.ts';
 
 const attributeNames = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'] as const;
@@ -63,7 +64,7 @@ export const getObjectAttributes: Handler = objectHandler(async (ctx, deps) => {
         shown.map((p) => el('Part', el('PartNumber', String(p.partNumber)), el('Size', String(deps.codec.listedPart(p).size)), checksumElements(p.internal, false))),
       ));
     }
-    if (wanted.has('StorageClass')) body.push(el('StorageClass', 'STANDARD'));
+    if (wanted.has('StorageClass')) body.push(el('StorageClass', storageClassOf(info.internal)));
     if (wanted.has('ObjectSize')) body.push(el('ObjectSize', String(plan.size)));
     return xmlResponse(el('GetObjectAttributesResponse', body), 200, { 'last-modified': httpDate(info.modTimeMs), ...plan.responseHeaders });
   } finally {

@@ -12,7 +12,7 @@ import { checkCannedAcl } from './buckets.ts';
 import { checksumFields } from './checksums.ts';
 import { quoteEtag } from './common.ts';
 import { checkCopySourceConditions, writePrecondition } from './conditions.ts';
-import { metaFromHeaders, refuseUnsupportedWriteHeaders } from './meta.ts';
+import { metaFromHeaders, refuseUnsupportedWriteHeaders, storageClassField, storageClassInternal } from './meta.ts';
 import { objectHandler, type Handler } from './types.ts';
 import { hashedBody, writeObject } from './write.ts';
 import { tagsFromHeader, tagsOf, withTags } from './tagging.ts';
@@ -106,19 +106,22 @@ export const copyObject: Handler = objectHandler(async (ctx, deps) => {
   const directive = metadataDirective(ctx.headers);
   const self = source.bucket === ctx.bucket && source.key === ctx.key;
   const changesEncryption = sseRequestHeaders.some((h) => ctx.headers.has(h));
-  if (self && directive === 'COPY' && !changesEncryption && taggingDirective(ctx.headers) === 'COPY') {
+  const changesClass = ctx.headers.has('x-amz-storage-class');
+  if (self && directive === 'COPY' && !changesEncryption && !changesClass && taggingDirective(ctx.headers) === 'COPY') {
     throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
   const replaced = directive === 'REPLACE' ? metaFromHeaders(ctx.headers, deps.limits.userMetaBytesMax) : undefined;
   const newTags = taggingDirective(ctx.headers) === 'REPLACE' ? (tagsFromHeader(ctx.headers) ?? []) : undefined;
   const precondition = writePrecondition(ctx.headers);
   const { info, plan } = await openCopySource(ctx, deps, source);
-  if (self && !changesEncryption && (replaced !== undefined || newTags !== undefined)) {
+  if (self && !changesEncryption && (replaced !== undefined || newTags !== undefined || changesClass)) {
     // Metadata-only rewrite: the data and its encryption stay as they are.
     plan.dispose();
     const updated = await deps.store.updateMeta(ctx.bucket, ctx.key, (current) => {
       if (current.etag !== info.etag) throw new S3Error('PreconditionFailed', 'The source object changed during the copy.');
-      const internal = newTags === undefined ? current.internal : withTags(current.internal, newTags);
+      const tagged = newTags === undefined ? current.internal : withTags(current.internal, newTags);
+      const { [storageClassField]: _previous, ...rest } = tagged;
+      const internal = changesClass ? { ...rest, ...storageClassInternal(ctx.headers) } : tagged;
       return { userMeta: replaced ?? current.userMeta, internal, ...(current.parts === undefined ? {} : { parts: current.parts }) };
     });
     return copyResult(plan.etag, updated.modTimeMs, plan.responseHeaders);
@@ -135,7 +138,7 @@ export const copyObject: Handler = objectHandler(async (ctx, deps) => {
     target: { bucket: ctx.bucket, key: ctx.key, headers: ctx.headers },
     userMeta: replaced ?? { ...info.userMeta },
     precondition,
-    extraInternal: { ...copiedChecksum(info), ...withTags({}, newTags ?? tagsOf(info.internal)) },
+    extraInternal: { ...copiedChecksum(info), ...withTags({}, newTags ?? tagsOf(info.internal)), ...storageClassInternal(ctx.headers) },
   });
   ctx.stats.sseMode = written.plan.sseMode;
   // A codec may show clients another ETag than the stored one (SSE-S3: the plaintext MD5, stored sealed).

@@ -10,7 +10,7 @@ import { partNumberMax } from '../xml/bodies.ts';
 import { checkReadConditions } from './conditions.ts';
 import { checksumHeaders, checksumRequested } from './checksums.ts';
 import { intParam, quoteEtag } from './common.ts';
-import { applyResponseOverrides, metaHeaders } from './meta.ts';
+import { applyResponseOverrides, metaHeaders, storageClassHeader } from './meta.ts';
 import { contentRange, parseRange, resolveRange } from './range.ts';
 import { objectHandler, type Handler } from './types.ts';
 import { taggingCountHeader } from './tagging.ts';
@@ -101,7 +101,7 @@ async function readObject(ctx: ObjectContext, deps: S3Deps, head: boolean): Prom
       ...sel.headers,
     };
     if (sel.status === 200 && checksumRequested(ctx.headers)) Object.assign(headers, checksumHeaders(info.internal));
-    Object.assign(headers, taggingCountHeader(info.internal));
+    Object.assign(headers, taggingCountHeader(info.internal), storageClassHeader(info.internal));
     applyResponseOverrides(headers, ctx.query);
     ctx.stats.sseMode = p.sseMode;
     if (head) {

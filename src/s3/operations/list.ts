@@ -7,6 +7,7 @@ import { el, isoTime, type XmlElement } from '../xml/writer.ts';
 import { intParam, listingEncoder, ownerElement, quoteEtag } from './common.ts';
 import { bucketHandler, type Handler } from './types.ts';
 import { checksumAlgorithmOf } from './checksums.ts';
+import { storageClassOf } from './meta.ts';
 
 export const listKeysMax = 1000;
 
@@ -53,7 +54,7 @@ function objectFields(info: ObjectInfo, deps: S3Deps, args: ListArgs, withOwner:
     algorithm === undefined ? undefined : el('ChecksumAlgorithm', algorithm),
     el('Size', String(shown.size)),
     withOwner ? ownerElement(deps) : undefined,
-    el('StorageClass', 'STANDARD'),
+    el('StorageClass', storageClassOf(info.internal)),
   ].filter((x): x is XmlElement => x !== undefined);
 }
 

@@ -58,9 +58,33 @@ export function refuseUnsupportedWriteHeaders(headers: Headers): void {
   for (const name of ['x-amz-object-lock-mode', 'x-amz-object-lock-retain-until-date', 'x-amz-object-lock-legal-hold', 'x-amz-website-redirect-location']) {
     if (headers.has(name)) throw new S3Error('NotImplemented', `${name} is not supported.`, { Header: name });
   }
-  const storageClass = headers.get('x-amz-storage-class');
-  if (storageClass !== null && storageClass !== 'STANDARD') {
-    if (!/^[A-Z_]+$/.test(storageClass)) throw new S3Error('InvalidStorageClass', undefined, { StorageClassRequested: storageClass });
-    throw new S3Error('NotImplemented', `Storage class ${storageClass} is not supported; use STANDARD.`, { Header: 'x-amz-storage-class' });
-  }
+  storageClassInternal(headers);
+}
+
+/** Internal field recording a storage class other than STANDARD. */
+export const storageClassField = 'storage-class';
+/**
+ * STANDARD and REDUCED_REDUNDANCY are accepted (as MinIO does); both are stored with the
+ * deployment's parity, so REDUCED_REDUNDANCY only ever means more redundancy than asked.
+ * Other S3 classes (archive tiers, infrequent access) have no meaning here.
+ */
+const storageClasses = ['STANDARD', 'REDUCED_REDUNDANCY'];
+
+/** The storage class a write asks for, as internal fields ({} for STANDARD or none). */
+export function storageClassInternal(headers: Headers): Record<string, string> {
+  const storageClass = headers.get('x-amz-storage-class')?.trim();
+  if (storageClass === undefined || storageClass === 'STANDARD') return {};
+  if (!/^[A-Z_]+$/.test(storageClass)) throw new S3Error('InvalidStorageClass', undefined, { StorageClassRequested: storageClass });
+  if (!storageClasses.includes(storageClass)) throw new S3Error('NotImplemented', `Storage class ${storageClass} is not supported; use STANDARD or REDUCED_REDUNDANCY.`, { Header: 'x-amz-storage-class' });
+  return { [storageClassField]: storageClass };
+}
+
+export function storageClassOf(internal: Readonly<Record<string, string>>): string {
+  return internal[storageClassField] ?? 'STANDARD';
+}
+
+/** GET/HEAD's x-amz-storage-class, sent (as by S3) only when it is not STANDARD. */
+export function storageClassHeader(internal: Readonly<Record<string, string>>): Record<string, string> {
+  const storageClass = internal[storageClassField];
+  return storageClass === undefined ? {} : { 'x-amz-storage-class': storageClass };
 }

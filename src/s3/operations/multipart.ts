@@ -15,7 +15,7 @@ import { checkRequestedFullObjectChecksum, checksumFields, checksumHeaders, comp
 import { intParam, listingEncoder, ownerElement, quoteEtag, readXmlBody } from './common.ts';
 import { checkCopySize, openCopySource, parseCopySource, parseCopySourceRange } from './copy.ts';
 import { writePrecondition } from './conditions.ts';
-import { metaFromHeaders, refuseUnsupportedWriteHeaders } from './meta.ts';
+import { metaFromHeaders, refuseUnsupportedWriteHeaders, storageClassInternal, storageClassOf } from './meta.ts';
 import { bucketHandler, objectHandler, type Handler } from './types.ts';
 import { hashedBody, requestBody, writePart, writeResponseHeaders } from './write.ts';
 import { storedSseHeaders, storedSseMode } from '../sse/headers.ts';
@@ -46,6 +46,7 @@ export const createMultipartUpload: Handler = objectHandler(async (ctx, deps) =>
   const internal = {
     ...planned.internal,
     ...tagsInternalFromHeaders(ctx.headers),
+    ...storageClassInternal(ctx.headers),
     ...(algorithm === undefined ? {} : { [checksumFields.algorithm]: algorithm }),
     ...(checksumType === undefined ? {} : { [checksumFields.type]: checksumType }),
   };
@@ -155,7 +156,7 @@ export const listParts: Handler = objectHandler(async (ctx, deps) => {
     el('PartNumberMarker', String(marker)),
     result.isTruncated ? el('NextPartNumberMarker', String(result.nextPartNumberMarker)) : undefined,
     el('MaxParts', String(maxParts)), el('IsTruncated', String(result.isTruncated)),
-    ownerElement(deps, 'Initiator'), ownerElement(deps), el('StorageClass', 'STANDARD'),
+    ownerElement(deps, 'Initiator'), ownerElement(deps), el('StorageClass', storageClassOf(upload.internal)),
     upload.internal[checksumFields.algorithm] === undefined ? undefined : el('ChecksumAlgorithm', upload.internal[checksumFields.algorithm] ?? ''),
     parts));
 });
@@ -184,6 +185,6 @@ export const listMultipartUploads: Handler = bucketHandler(async (ctx: BucketCon
     el('Prefix', encode(prefix)), delimiter === '' ? undefined : el('Delimiter', encode(delimiter)),
     el('MaxUploads', String(maxUploads)), el('IsTruncated', String(result.isTruncated)),
     encodingType === undefined ? undefined : el('EncodingType', encodingType),
-    uploads.map((u) => el('Upload', el('Key', encode(u.key)), el('UploadId', u.uploadId), ownerElement(deps, 'Initiator'), ownerElement(deps), el('StorageClass', 'STANDARD'), el('Initiated', isoTime(u.initiatedMs)))),
+    uploads.map((u) => el('Upload', el('Key', encode(u.key)), el('UploadId', u.uploadId), ownerElement(deps, 'Initiator'), ownerElement(deps), el('StorageClass', storageClassOf(u.internal)), el('Initiated', isoTime(u.initiatedMs)))),
     [...prefixes].map((p) => el('CommonPrefixes', el('Prefix', encode(p))))));
 });

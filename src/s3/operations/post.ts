@@ -11,7 +11,7 @@ import { emptyResponse, xmlResponse } from '../response.ts';
 import { parseTagging } from '../xml/bodies.ts';
 import { el } from '../xml/writer.ts';
 import { checkCannedAcl } from './buckets.ts';
-import { metaFromHeaders, refuseUnsupportedWriteHeaders } from './meta.ts';
+import { metaFromHeaders, refuseUnsupportedWriteHeaders, storageClassInternal } from './meta.ts';
 import { validateTags, withTags } from './tagging.ts';
 import { bucketHandler, type Handler } from './types.ts';
 import { hashedBody, writeObject } from './write.ts';
@@ -89,7 +89,7 @@ export const postObject: Handler = bucketHandler(async (ctx, deps) => {
     const tagging = form.fields.get('tagging');
     const tags = tagging === undefined ? {} : withTags({}, validateTags(parseTagging(tagging)));
     const body = hashedBody(limitedFile(form.file.stream, limits));
-    const written = await writeObject(deps, body, { target: { bucket: ctx.bucket, key, headers }, userMeta, extraInternal: tags });
+    const written = await writeObject(deps, body, { target: { bucket: ctx.bucket, key, headers }, userMeta, extraInternal: { ...tags, ...storageClassInternal(headers) } });
     ctx.stats.bytesIn = written.payload.sizeBytes;
     ctx.stats.sseMode = written.plan.sseMode;
     return successResponse(ctx, form, key, written.stored.etag, written.plan.responseHeaders);
