@@ -5,6 +5,7 @@
 // actual request carrying an Origin gets the Access-Control-* headers of the first
 // matching rule.
 import { S3Error } from './errors.ts';
+import { jsonList } from './operations/common.ts';
 import { childrenNamed, onlyChildren, optionalChild, parseXml } from './xml/parser.ts';
 import { el, type XmlElement } from './xml/writer.ts';
 
@@ -65,13 +66,7 @@ export function corsConfigurationXml(rules: readonly CorsRule[]): XmlElement {
 }
 
 export function readCorsRules(setting: string | undefined): CorsRule[] {
-  if (setting === undefined) return [];
-  try {
-    const parsed = JSON.parse(setting) as unknown;
-    return Array.isArray(parsed) ? (parsed as CorsRule[]) : [];
-  } catch {
-    return [];
-  }
+  return jsonList<CorsRule>(setting);
 }
 
 /** A pattern with at most one '*' (any run of characters); case-insensitive when asked. */

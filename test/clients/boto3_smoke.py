@@ -18,13 +18,20 @@ from botocore.exceptions import ClientError
 
 endpoint = os.environ["CAIRN_ENDPOINT"]
 work = os.environ["CAIRN_WORK"]
-s3 = boto3.client(
-    "s3",
-    endpoint_url=endpoint,
-    aws_access_key_id=os.environ["CAIRN_ACCESS_KEY"],
-    aws_secret_access_key=os.environ["CAIRN_SECRET_KEY"],
-    region_name=os.environ.get("CAIRN_REGION", "us-east-1"),
-)
+
+
+def client(**extra):
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=os.environ["CAIRN_ACCESS_KEY"],
+        aws_secret_access_key=os.environ["CAIRN_SECRET_KEY"],
+        region_name=os.environ.get("CAIRN_REGION", "us-east-1"),
+        **extra,
+    )
+
+
+s3 = client()
 bucket = "boto3-bucket"
 
 
@@ -131,14 +138,7 @@ check("copy replace content-type", replaced["ContentType"], "text/plain")
 
 # Presigned GET fetched without boto3: the default (SigV2 query form with a custom
 # endpoint) and SigV4
-presigner_v4 = boto3.client(
-    "s3",
-    endpoint_url=endpoint,
-    aws_access_key_id=os.environ["CAIRN_ACCESS_KEY"],
-    aws_secret_access_key=os.environ["CAIRN_SECRET_KEY"],
-    region_name=os.environ.get("CAIRN_REGION", "us-east-1"),
-    config=Config(signature_version="s3v4"),
-)
+presigner_v4 = client(config=Config(signature_version="s3v4"))
 for label, presigner in (("default", s3), ("s3v4", presigner_v4)):
     url = presigner.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "dir/obj.bin"}, ExpiresIn=300)
     try:

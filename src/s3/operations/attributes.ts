@@ -6,7 +6,7 @@ import { httpDate, xmlResponse } from '../response.ts';
 import { el, type XmlElement } from '../xml/writer.ts';
 import { checksumAlgorithmOf, checksumFields } from './checksums.ts';
 import { checkVersionId } from './get.ts';
-import { intParam } from './common.ts';
+import { intArgument } from './common.ts';
 import { storageClassOf } from './meta.ts';
 import { objectHandler, type Handler } from './types.ts';
 
@@ -48,10 +48,8 @@ export const getObjectAttributes: Handler = objectHandler(async (ctx, deps) => {
       if (checksum.length > 0) body.push(el('Checksum', checksum));
     }
     if (wanted.has('ObjectParts') && info.parts !== undefined && info.parts.length > 0) {
-      const marker = Number(ctx.headers.get('x-amz-part-number-marker') ?? '0');
-      const query = new URLSearchParams({ 'max-parts': ctx.headers.get('x-amz-max-parts') ?? String(partsPerAnswerMax) });
-      const maxParts = intParam(query, 'max-parts', partsPerAnswerMax, 0, partsPerAnswerMax);
-      if (!Number.isSafeInteger(marker) || marker < 0) throw new S3Error('InvalidArgument', 'Invalid x-amz-part-number-marker.', { ArgumentName: 'x-amz-part-number-marker' });
+      const marker = intArgument(ctx.headers.get('x-amz-part-number-marker'), 'x-amz-part-number-marker', 0, 0, Number.MAX_SAFE_INTEGER);
+      const maxParts = intArgument(ctx.headers.get('x-amz-max-parts'), 'x-amz-max-parts', partsPerAnswerMax, 0, partsPerAnswerMax);
       const after = info.parts.filter((p) => p.partNumber > marker);
       const shown = after.slice(0, maxParts);
       const truncated = after.length > shown.length;

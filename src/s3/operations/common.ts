@@ -55,7 +55,11 @@ export function ownerElement(deps: S3Deps, name = 'Owner'): XmlElement {
 
 /** Integer query parameter in [min, max]; absent gives `fallback`; malformed is InvalidArgument. */
 export function intParam(query: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
-  const raw = query.get(name);
+  return intArgument(query.get(name), name, fallback, min, max);
+}
+
+/** An integer argument (query parameter or header) in [min, max], capped at max; absent gives `fallback`. */
+export function intArgument(raw: string | null, name: string, fallback: number, min: number, max: number): number {
   if (raw === null || raw === '') return fallback;
   if (!/^-?\d{1,12}$/.test(raw)) throw new S3Error('InvalidArgument', `Provided ${name} not an integer or within integer range.`, { ArgumentName: name, ArgumentValue: raw });
   const n = Number(raw);
@@ -69,4 +73,15 @@ export function listingEncoder(query: URLSearchParams): { encode: (s: string) =>
   if (type === null || type === '') return { encode: (s) => s, encodingType: undefined };
   if (type.toLowerCase() !== 'url') throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: type });
   return { encode: (s) => encodeURIComponent(s).replace(/%2F/g, '/').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`), encodingType: 'url' };
+}
+
+/** A stored setting or internal field holding a JSON list; absent or unreadable gives []. */
+export function jsonList<T>(raw: string | undefined): T[] {
+  if (raw === undefined) return [];
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    return Array.isArray(parsed) ? (parsed as T[]) : [];
+  } catch {
+    return [];
+  }
 }

@@ -12,7 +12,7 @@ import { checkCannedAcl } from './buckets.ts';
 import { checksumFields } from './checksums.ts';
 import { quoteEtag } from './common.ts';
 import { checkCopySourceConditions, writePrecondition } from './conditions.ts';
-import { metaFromHeaders, refuseUnsupportedWriteHeaders, storageClassField, storageClassInternal } from './meta.ts';
+import { metaFromHeaders, refuseUnsupportedWriteHeaders, storageClassInternal, withStorageClass } from './meta.ts';
 import { objectHandler, type Handler } from './types.ts';
 import { hashedBody, writeObject } from './write.ts';
 import { tagsFromHeader, tagsOf, withTags } from './tagging.ts';
@@ -120,8 +120,7 @@ export const copyObject: Handler = objectHandler(async (ctx, deps) => {
     const updated = await deps.store.updateMeta(ctx.bucket, ctx.key, (current) => {
       if (current.etag !== info.etag) throw new S3Error('PreconditionFailed', 'The source object changed during the copy.');
       const tagged = newTags === undefined ? current.internal : withTags(current.internal, newTags);
-      const { [storageClassField]: _previous, ...rest } = tagged;
-      const internal = changesClass ? { ...rest, ...storageClassInternal(ctx.headers) } : tagged;
+      const internal = changesClass ? withStorageClass(tagged, ctx.headers) : tagged;
       return { userMeta: replaced ?? current.userMeta, internal, ...(current.parts === undefined ? {} : { parts: current.parts }) };
     });
     return copyResult(plan.etag, updated.modTimeMs, plan.responseHeaders);

@@ -79,6 +79,13 @@ export function storageClassInternal(headers: Headers): Record<string, string> {
   return { [storageClassField]: storageClass };
 }
 
+/** `internal` with its storage class replaced by the one the request asks for. */
+export function withStorageClass(internal: Readonly<Record<string, string>>, headers: Headers): Record<string, string> {
+  const out = { ...internal };
+  delete out[storageClassField];
+  return { ...out, ...storageClassInternal(headers) };
+}
+
 export function storageClassOf(internal: Readonly<Record<string, string>>): string {
   return internal[storageClassField] ?? 'STANDARD';
 }

@@ -7,7 +7,7 @@ import { S3Error } from '../errors.ts';
 import { emptyResponse, xmlResponse } from '../response.ts';
 import { parseTagging } from '../xml/bodies.ts';
 import { el } from '../xml/writer.ts';
-import { readXmlBody } from './common.ts';
+import { jsonList, readXmlBody } from './common.ts';
 import { checkVersionId } from './get.ts';
 import { bucketHandler, objectHandler, type Handler } from './types.ts';
 
@@ -63,14 +63,7 @@ export function tagsFromHeader(headers: Headers): TagSet | undefined {
 }
 
 export function tagsOf(internal: Readonly<Record<string, string>>): TagSet {
-  const raw = internal[taggingField];
-  if (raw === undefined) return [];
-  try {
-    const parsed = JSON.parse(raw) as unknown;
-    return Array.isArray(parsed) ? (parsed as TagSet) : [];
-  } catch {
-    return [];
-  }
+  return jsonList<[string, string]>(internal[taggingField]);
 }
 
 /** `internal` with the tag set replaced (an empty set removes the field). */
