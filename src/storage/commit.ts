@@ -36,11 +36,19 @@ export interface CommitPlan {
   precondition?: ((current: ObjectInfo | null) => void) | undefined;
 }
 
-export async function currentInfo(ctx: StoreContext, bucket: BucketName, key: ObjectKey, objRel: string): Promise<{ info: ObjectInfo | null; answers: MetaAnswer[] }> {
+/**
+ * The object a write replaces. With every drive answering but too few readable
+ * copies (corrupt metadata), the old version is unreadable and `damaged`: a
+ * write may supersede it and a delete must still clear it.
+ */
+export async function currentInfo(ctx: StoreContext, bucket: BucketName, key: ObjectKey, objRel: string): Promise<{ info: ObjectInfo | null; damaged: boolean; answers: MetaAnswer[] }> {
   const { answers, result } = await readObjectQuorum(ctx, objRel);
-  if (result.kind === 'lost') throw quorumLost('read metadata');
-  if (result.kind === 'absent') return { info: null, answers };
-  return { info: toObjectInfo(bucket, key, result.value.meta), answers };
+  if (result.kind === 'lost') {
+    if (answers.some((a) => a === 'error')) throw quorumLost('read metadata');
+    return { info: null, damaged: true, answers };
+  }
+  if (result.kind === 'absent') return { info: null, damaged: false, answers };
+  return { info: toObjectInfo(bucket, key, result.value.meta), damaged: false, answers };
 }
 
 /**
@@ -52,9 +60,9 @@ async function rollBack(ctx: StoreContext, plan: CommitPlan, committed: readonly
     if (!committed[i]) return;
     const old = previous[i];
     try {
-      if (old !== undefined && old !== 'missing' && old !== 'error') await d.writeAtomic(`${plan.objRel}/${objectMetaName}`, encodeMeta(old));
+      if (typeof old === 'object') await d.writeAtomic(`${plan.objRel}/${objectMetaName}`, encodeMeta(old));
       else await d.removeFile(`${plan.objRel}/${objectMetaName}`);
-      await removeStaleData(d, plan.objRel, old !== undefined && old !== 'missing' && old !== 'error' ? old.dataId : null);
+      await removeStaleData(d, plan.objRel, typeof old === 'object' ? old.dataId : null);
     } catch (err) {
       d.noteWriteError(err);
       ctx.queueHeal(plan.bucket, plan.key);

@@ -53,14 +53,14 @@ const metaHeadBytes = 4096;
 async function readMetaCopy(d: Drive, rel: string, jsonOnly: boolean): Promise<MetaAnswer> {
   if (!jsonOnly) {
     const bytes = await d.readFile(rel);
-    return bytes === null ? 'missing' : (decodeMeta(bytes) ?? 'missing');
+    return bytes === null ? 'missing' : (decodeMeta(bytes) ?? 'corrupt');
   }
   let head = await d.readHead(rel, metaHeadBytes);
   if (head === null) return 'missing';
   const end = metaJsonEnd(head);
-  if (end === null) return 'missing';
+  if (end === null) return 'corrupt';
   if (end > head.length) head = await d.readHead(rel, end);
-  return head === null ? 'missing' : (decodeMeta(head, false) ?? 'missing');
+  return head === null ? 'missing' : (decodeMeta(head, false) ?? 'corrupt');
 }
 
 export async function readMetaAnswers(ctx: StoreContext, objRel: string, jsonOnly = false, only?: ReadonlySet<number>): Promise<MetaAnswer[]> {

@@ -140,6 +140,35 @@ describe('bitrot and healing', () => {
   });
 });
 
+describe('corrupt metadata', () => {
+  const metaOf = (t: TempDrives, i: number, key: string): string => join(t.paths[i]!, 'buckets', 'bkt', 'objects', '_dir', `_${key}`, 'meta');
+
+  test('too many corrupt copies: reads fail as unavailable, never as "no such key"; a write supersedes and a delete clears', async () => {
+    const { t, store } = await populated(4, 2);
+    for (const i of [0, 1, 2]) await writeFile(metaOf(t, i, `o${mib}`), 'not metadata at all');
+    for (const i of [1, 2, 3]) await writeFile(metaOf(t, i, 'o1'), '{"torn":');
+    await expect(store.head(b('bkt'), k(`dir/o${mib}`))).rejects.toMatchObject({ code: 'QuorumLost' });
+    await expect(store.get(b('bkt'), k(`dir/o${mib}`))).rejects.toMatchObject({ code: 'QuorumLost' });
+    const fresh = randomBytes(3000, 9);
+    await store.put(b('bkt'), k(`dir/o${mib}`), bodyOf(fresh), plain);
+    expect(sha(await readAll((await store.get(b('bkt'), k(`dir/o${mib}`))).stream))).toBe(sha(fresh));
+    await store.delete(b('bkt'), k('dir/o1'));
+    await expect(store.head(b('bkt'), k('dir/o1'))).rejects.toMatchObject({ code: 'NoSuchKey' });
+    for (const i of [0, 1, 2, 3]) expect(await Bun.file(metaOf(t, i, 'o1')).exists()).toBe(false);
+    await store.close();
+  });
+
+  test('one corrupt copy is read around and rewritten by healing', async () => {
+    const { t, store } = await populated(4, 2);
+    await writeFile(metaOf(t, 2, 'o1'), 'garbage');
+    expect(sha(await readAll((await store.get(b('bkt'), k('dir/o1'))).stream))).toBe(sha(randomBytes(1, 1)));
+    await store.heal(b('bkt'), k('dir/o1'));
+    expect(await Bun.file(metaOf(t, 2, 'o1')).text()).not.toBe('garbage');
+    expect(sha(await readAll((await store.get(b('bkt'), k('dir/o1'))).stream))).toBe(sha(randomBytes(1, 1)));
+    await store.close();
+  });
+});
+
 describe('small (inline) objects and the scanner', () => {
   test('inline shard corruption and a lost metadata copy are detected and healed', async () => {
     const t = await tempDrives(6);

@@ -106,8 +106,11 @@ export function toObjectInfo(bucket: BucketName, key: ObjectKey, meta: StoredMet
   return info;
 }
 
-/** One drive's answer: its metadata copy, 'missing' (no copy / unreadable copy) or 'error' (drive failed). */
-export type MetaAnswer = StoredMeta | 'missing' | 'error';
+/**
+ * One drive's answer: its metadata copy, 'missing' (no copy), 'corrupt' (a copy
+ * that does not decode: bit rot or a torn file) or 'error' (drive failed).
+ */
+export type MetaAnswer = StoredMeta | 'missing' | 'corrupt' | 'error';
 
 export interface QuorumMeta {
   meta: StoredMeta;
@@ -127,7 +130,8 @@ export function pickQuorum(answers: readonly MetaAnswer[], readQuorum: number): 
   const byData = new Map<string, number[]>();
   let answered = 0;
   answers.forEach((a, i) => {
-    if (a === 'error') return;
+    // A corrupt copy says an object is there but not which: it must not count towards "absent".
+    if (a === 'error' || a === 'corrupt') return;
     answered++;
     if (a === 'missing') return;
     const list = byData.get(a.dataId) ?? [];

@@ -91,7 +91,11 @@ interface Found {
 async function findObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey, jsonOnly = false): Promise<Found> {
   const objRel = objectRel(bucket, key);
   const { answers, result } = await readObjectQuorum(ctx, objRel, jsonOnly);
-  if (result.kind === 'lost') throw quorumLost('read metadata');
+  if (result.kind === 'lost') {
+    const corrupt = answers.filter((a) => a === 'corrupt').length;
+    if (corrupt > 0) ctx.logger.error('object metadata is corrupt on too many drives to read it', { bucket, key, corruptCopies: corrupt });
+    throw quorumLost('read metadata');
+  }
   if (result.kind === 'absent') {
     await requireBucket(ctx, bucket);
     throw new StorageError('NoSuchKey');
@@ -184,7 +188,7 @@ export async function deleteObject(ctx: StoreContext, bucket: BucketName, key: O
   const objRel = objectRel(bucket, key);
   await ctx.keyLocks.run(objectLockName(bucket, key), async () => {
     const current = await currentInfo(ctx, bucket, key, objRel);
-    if (current.info === null) {
+    if (current.info === null && !current.damaged) {
       await requireBucket(ctx, bucket);
       return;
     }
