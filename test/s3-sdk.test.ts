@@ -5,7 +5,11 @@ import {
   CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetBucketLocationCommand,
   GetBucketVersioningCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsCommand,
   ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, S3Client, GetObjectAclCommand,
-  PutBucketPolicyCommand, GetBucketPolicyCommand, PutObjectLegalHoldCommand,
+  PutBucketPolicyCommand, GetBucketPolicyCommand, PutObjectLegalHoldCommand, GetObjectLegalHoldCommand, GetObjectRetentionCommand,
+  GetBucketPolicyStatusCommand, GetBucketLifecycleConfigurationCommand, GetObjectLockConfigurationCommand, GetBucketWebsiteCommand,
+  GetBucketReplicationCommand, GetPublicAccessBlockCommand, GetBucketOwnershipControlsCommand, GetBucketLoggingCommand,
+  GetBucketNotificationConfigurationCommand, GetBucketRequestPaymentCommand, GetBucketAccelerateConfigurationCommand,
+  DeleteBucketPolicyCommand, DeleteBucketLifecycleCommand, PutBucketLifecycleConfigurationCommand,
 } from '@aws-sdk/client-s3';
 import type { StartedServer } from './helpers/server.ts';
 import { errorOf, startWithBucket, stopWithClient } from './helpers/clients.ts';
@@ -51,11 +55,36 @@ describe('buckets', () => {
     expect(names).toEqual(['sdk-bucket']);
   });
 
+  test('configurations a bucket cannot have read as "none configured", as on an unconfigured AWS bucket', async () => {
+    const missing: [Promise<unknown>, string][] = [
+      [s3.send(new GetBucketPolicyStatusCommand({ Bucket: bucket })), 'NoSuchBucketPolicy'],
+      [s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), 'NoSuchLifecycleConfiguration'],
+      [s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })), 'ObjectLockConfigurationNotFoundError'],
+      [s3.send(new GetBucketWebsiteCommand({ Bucket: bucket })), 'NoSuchWebsiteConfiguration'],
+      [s3.send(new GetBucketReplicationCommand({ Bucket: bucket })), 'ReplicationConfigurationNotFoundError'],
+      [s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })), 'NoSuchPublicAccessBlockConfiguration'],
+      [s3.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket })), 'OwnershipControlsNotFoundError'],
+      [s3.send(new GetBucketLoggingCommand({ Bucket: 'sdk-absent' })), 'NoSuchBucket'],
+    ];
+    for (const [call, code] of missing) expect((await errorOf(call)).code).toBe(code);
+    expect((await s3.send(new GetBucketLoggingCommand({ Bucket: bucket }))).LoggingEnabled).toBeUndefined();
+    const notes = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+    expect([notes.TopicConfigurations, notes.QueueConfigurations, notes.LambdaFunctionConfigurations].every((l) => l === undefined || l.length === 0)).toBe(true);
+    expect((await s3.send(new GetBucketRequestPaymentCommand({ Bucket: bucket }))).Payer).toBe('BucketOwner');
+    expect((await s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket: bucket }))).Status).toBeUndefined();
+    expect((await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }))).$metadata.httpStatusCode).toBe(204);
+    expect((await s3.send(new DeleteBucketLifecycleCommand({ Bucket: bucket }))).$metadata.httpStatusCode).toBe(204);
+    expect((await errorOf(s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [{ ID: 'r', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 1 } }] } })))).code).toBe('NotImplemented');
+  });
+
   test('unsupported sub-resources answer NotImplemented or the honest empty answer', async () => {
     expect((await errorOf(s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: '{}' })))).code).toBe('NotImplemented');
     expect((await errorOf(s3.send(new GetBucketPolicyCommand({ Bucket: bucket })))).code).toBe('NoSuchBucketPolicy');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'acl', Body: 'a' }));
     expect((await errorOf(s3.send(new PutObjectLegalHoldCommand({ Bucket: bucket, Key: 'acl', LegalHold: { Status: 'ON' } })))).code).toBe('NotImplemented');
+    expect(await errorOf(s3.send(new GetObjectLegalHoldCommand({ Bucket: bucket, Key: 'acl' })))).toEqual({ code: 'InvalidRequest', status: 400 });
+    expect(await errorOf(s3.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: 'acl' })))).toEqual({ code: 'InvalidRequest', status: 400 });
+    expect(await errorOf(s3.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: 'no-such' })))).toEqual({ code: 'NoSuchKey', status: 404 });
     const acl = await s3.send(new GetObjectAclCommand({ Bucket: bucket, Key: 'acl' }));
     expect(acl.Grants?.[0]?.Permission).toBe('FULL_CONTROL');
   });

@@ -7,8 +7,12 @@ export const s3Operations = [
   'CreateBucket', 'HeadBucket', 'DeleteBucket', 'GetBucketLocation', 'GetBucketVersioning', 'GetBucketAcl', 'PutBucketAcl',
   'GetBucketPolicy', 'GetBucketTagging', 'PutBucketTagging', 'DeleteBucketTagging', 'GetBucketCors', 'PutBucketCors', 'DeleteBucketCors', 'GetBucketLifecycle', 'CorsPreflight',
   'GetBucketEncryption', 'PutBucketEncryption', 'DeleteBucketEncryption',
+  'GetBucketPolicyStatus', 'DeleteBucketPolicy', 'DeleteBucketLifecycle', 'GetObjectLockConfiguration', 'GetBucketWebsite', 'GetBucketReplication',
+  'GetPublicAccessBlock', 'GetBucketOwnershipControls', 'GetBucketLogging', 'GetBucketNotificationConfiguration', 'GetBucketRequestPayment',
+  'GetBucketAccelerateConfiguration',
   'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'DeleteObjects', 'PostObject',
   'GetObject', 'HeadObject', 'PutObject', 'CopyObject', 'DeleteObject', 'GetObjectAcl', 'PutObjectAcl', 'GetObjectTagging', 'PutObjectTagging', 'DeleteObjectTagging', 'GetObjectAttributes',
+  'GetObjectRetention', 'GetObjectLegalHold',
   'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts',
   'NotImplemented',
 ] as const;
@@ -85,7 +89,10 @@ function routeBucket(method: string, query: URLSearchParams, headers: Headers, t
       const gets: Record<string, S3Operation> = {
         location: 'GetBucketLocation', versioning: 'GetBucketVersioning', acl: 'GetBucketAcl', uploads: 'ListMultipartUploads',
         versions: 'ListObjectVersions', encryption: 'GetBucketEncryption', policy: 'GetBucketPolicy', tagging: 'GetBucketTagging',
-        cors: 'GetBucketCors', lifecycle: 'GetBucketLifecycle',
+        cors: 'GetBucketCors', lifecycle: 'GetBucketLifecycle', policyStatus: 'GetBucketPolicyStatus', 'object-lock': 'GetObjectLockConfiguration',
+        website: 'GetBucketWebsite', replication: 'GetBucketReplication', publicAccessBlock: 'GetPublicAccessBlock',
+        ownershipControls: 'GetBucketOwnershipControls', logging: 'GetBucketLogging', notification: 'GetBucketNotificationConfiguration',
+        requestPayment: 'GetBucketRequestPayment', accelerate: 'GetBucketAccelerateConfiguration',
       };
       if (sub === undefined) return op(query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects');
       return gets[sub] === undefined ? unsupported(target, `GET ?${sub}`) : op(gets[sub]);
@@ -100,6 +107,8 @@ function routeBucket(method: string, query: URLSearchParams, headers: Headers, t
       if (sub === undefined) return op('DeleteBucket');
       if (sub === 'cors') return op('DeleteBucketCors');
       if (sub === 'tagging') return op('DeleteBucketTagging');
+      if (sub === 'policy') return op('DeleteBucketPolicy');
+      if (sub === 'lifecycle') return op('DeleteBucketLifecycle');
       return sub === 'encryption' ? op('DeleteBucketEncryption') : unsupported(target, `DELETE ?${sub}`);
     case 'OPTIONS':
       return op('CorsPreflight');
@@ -129,6 +138,8 @@ function routeObject(method: string, query: URLSearchParams, headers: Headers, t
       if (sub === 'acl') return op('GetObjectAcl');
       if (sub === 'tagging') return op('GetObjectTagging');
       if (sub === 'attributes') return op('GetObjectAttributes');
+      if (sub === 'retention') return op('GetObjectRetention');
+      if (sub === 'legal-hold') return op('GetObjectLegalHold');
       return unsupported(target, `GET ?${sub}`);
     case 'PUT':
       if (isPart) return op(copy ? 'UploadPartCopy' : 'UploadPart');

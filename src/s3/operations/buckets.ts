@@ -2,7 +2,7 @@
 // and the read-only bucket sub-resources that have one honest answer without configuration.
 import { S3Error } from '../errors.ts';
 import { StorageError } from '../../storage/types.ts';
-import { el } from '../xml/writer.ts';
+import { el, type XmlElement } from '../xml/writer.ts';
 import { isoTime } from '../xml/writer.ts';
 import { parseCreateBucketConfiguration } from '../xml/bodies.ts';
 import { emptyResponse, xmlResponse } from '../response.ts';
@@ -104,8 +104,11 @@ export const putBucketAcl: Handler = bucketHandler(async (ctx, deps) => {
   return emptyResponse(200);
 });
 
+type MissingConfiguration = 'NoSuchBucketPolicy' | 'NoSuchLifecycleConfiguration' | 'ObjectLockConfigurationNotFoundError' | 'NoSuchWebsiteConfiguration'
+  | 'ReplicationConfigurationNotFoundError' | 'NoSuchPublicAccessBlockConfiguration' | 'OwnershipControlsNotFoundError';
+
 /** Sub-resources Cairn has no configuration for: the "none configured" error AWS gives. */
-function noConfiguration(code: 'NoSuchBucketPolicy' | 'NoSuchLifecycleConfiguration'): Handler {
+function noConfiguration(code: MissingConfiguration): Handler {
   return bucketHandler(async (ctx: BucketContext, deps: S3Deps) => {
     await deps.store.headBucket(ctx.bucket);
     await drainBody(ctx);
@@ -113,8 +116,35 @@ function noConfiguration(code: 'NoSuchBucketPolicy' | 'NoSuchLifecycleConfigurat
   });
 }
 
+/** Sub-resources whose unconfigured state AWS reports as a document (an empty one, or its default). */
+function defaultConfiguration(root: string, ...children: XmlElement[]): Handler {
+  return bucketHandler(async (ctx: BucketContext, deps: S3Deps) => {
+    await deps.store.headBucket(ctx.bucket);
+    return xmlResponse(el(root, ...children));
+  });
+}
+
+/** Removing a configuration that cannot exist succeeds, as it does on AWS when none is set. */
+const nothingToDelete: Handler = bucketHandler(async (ctx: BucketContext, deps: S3Deps) => {
+  await deps.store.headBucket(ctx.bucket);
+  await drainBody(ctx);
+  return emptyResponse(204);
+});
+
 export const getBucketPolicy = noConfiguration('NoSuchBucketPolicy');
+export const getBucketPolicyStatus = noConfiguration('NoSuchBucketPolicy');
 export const getBucketLifecycle = noConfiguration('NoSuchLifecycleConfiguration');
+export const getObjectLockConfiguration = noConfiguration('ObjectLockConfigurationNotFoundError');
+export const getBucketWebsite = noConfiguration('NoSuchWebsiteConfiguration');
+export const getBucketReplication = noConfiguration('ReplicationConfigurationNotFoundError');
+export const getPublicAccessBlock = noConfiguration('NoSuchPublicAccessBlockConfiguration');
+export const getBucketOwnershipControls = noConfiguration('OwnershipControlsNotFoundError');
+export const getBucketLogging = defaultConfiguration('BucketLoggingStatus');
+export const getBucketNotificationConfiguration = defaultConfiguration('NotificationConfiguration');
+export const getBucketRequestPayment = defaultConfiguration('RequestPaymentConfiguration', el('Payer', 'BucketOwner'));
+export const getBucketAccelerateConfiguration = defaultConfiguration('AccelerateConfiguration');
+export const deleteBucketPolicy = nothingToDelete;
+export const deleteBucketLifecycle = nothingToDelete;
 
 /** Bucket default encryption belongs to the encryption layer; until it is plugged in there is none. */
 export const getBucketEncryption: Handler = bucketHandler(async (ctx, deps) => {

@@ -30,6 +30,13 @@ const putObjectAcl = objectHandler(async (ctx, deps) => {
   return emptyResponse(200);
 });
 
+/** No bucket can have Object Lock, so no object has a retention period or a legal hold: AWS's answer for such buckets. */
+const objectLockMissing = objectHandler(async (ctx, deps) => {
+  checkVersionId(ctx.query);
+  await deps.store.head(ctx.bucket, ctx.key);
+  throw new S3Error('InvalidRequest', 'Bucket is missing Object Lock Configuration');
+});
+
 const notImplemented = serviceHandler(async () => {
   throw new S3Error('NotImplemented');
 });
@@ -52,6 +59,20 @@ export const defaultHandlers: HandlerTable = {
   DeleteBucketCors: deleteBucketCors,
   CorsPreflight: corsPreflight,
   GetBucketLifecycle: buckets.getBucketLifecycle,
+  DeleteBucketLifecycle: buckets.deleteBucketLifecycle,
+  DeleteBucketPolicy: buckets.deleteBucketPolicy,
+  GetBucketPolicyStatus: buckets.getBucketPolicyStatus,
+  GetObjectLockConfiguration: buckets.getObjectLockConfiguration,
+  GetBucketWebsite: buckets.getBucketWebsite,
+  GetBucketReplication: buckets.getBucketReplication,
+  GetPublicAccessBlock: buckets.getPublicAccessBlock,
+  GetBucketOwnershipControls: buckets.getBucketOwnershipControls,
+  GetBucketLogging: buckets.getBucketLogging,
+  GetBucketNotificationConfiguration: buckets.getBucketNotificationConfiguration,
+  GetBucketRequestPayment: buckets.getBucketRequestPayment,
+  GetBucketAccelerateConfiguration: buckets.getBucketAccelerateConfiguration,
+  GetObjectRetention: objectLockMissing,
+  GetObjectLegalHold: objectLockMissing,
   GetBucketEncryption: buckets.getBucketEncryption,
   PutBucketEncryption: buckets.putBucketEncryption,
   DeleteBucketEncryption: buckets.deleteBucketEncryption,
