@@ -56,17 +56,17 @@ describe('buckets', () => {
   });
 
   test('configurations a bucket cannot have read as "none configured", as on an unconfigured AWS bucket', async () => {
-    const missing: [Promise<unknown>, string][] = [
-      [s3.send(new GetBucketPolicyStatusCommand({ Bucket: bucket })), 'NoSuchBucketPolicy'],
-      [s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), 'NoSuchLifecycleConfiguration'],
-      [s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })), 'ObjectLockConfigurationNotFoundError'],
-      [s3.send(new GetBucketWebsiteCommand({ Bucket: bucket })), 'NoSuchWebsiteConfiguration'],
-      [s3.send(new GetBucketReplicationCommand({ Bucket: bucket })), 'ReplicationConfigurationNotFoundError'],
-      [s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })), 'NoSuchPublicAccessBlockConfiguration'],
-      [s3.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket })), 'OwnershipControlsNotFoundError'],
-      [s3.send(new GetBucketLoggingCommand({ Bucket: 'sdk-absent' })), 'NoSuchBucket'],
+    const missing: [() => Promise<unknown>, string][] = [
+      [() => s3.send(new GetBucketPolicyStatusCommand({ Bucket: bucket })), 'NoSuchBucketPolicy'],
+      [() => s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), 'NoSuchLifecycleConfiguration'],
+      [() => s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })), 'ObjectLockConfigurationNotFoundError'],
+      [() => s3.send(new GetBucketWebsiteCommand({ Bucket: bucket })), 'NoSuchWebsiteConfiguration'],
+      [() => s3.send(new GetBucketReplicationCommand({ Bucket: bucket })), 'ReplicationConfigurationNotFoundError'],
+      [() => s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })), 'NoSuchPublicAccessBlockConfiguration'],
+      [() => s3.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket })), 'OwnershipControlsNotFoundError'],
+      [() => s3.send(new GetBucketLoggingCommand({ Bucket: 'sdk-absent' })), 'NoSuchBucket'],
     ];
-    for (const [call, code] of missing) expect((await errorOf(call)).code).toBe(code);
+    for (const [call, code] of missing) expect((await errorOf(call())).code).toBe(code);
     expect((await s3.send(new GetBucketLoggingCommand({ Bucket: bucket }))).LoggingEnabled).toBeUndefined();
     const notes = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
     expect([notes.TopicConfigurations, notes.QueueConfigurations, notes.LambdaFunctionConfigurations].every((l) => l === undefined || l.length === 0)).toBe(true);

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../util/log.ts';
 import { buildElysia } from './app.ts';
 import { rawTargetHeader } from './raw-target.ts';
+import { giveBack } from '../util/lent-buffers.ts';
 
 export interface HttpServerOptions {
   host: string;
@@ -130,7 +131,9 @@ async function writeResponse(res: ServerResponse, response: Response, isHead: bo
       if (next.done || next.value === undefined || closed) break;
       nextRead = reader.read();
       nextRead.catch(() => undefined);
-      res.write(next.value);
+      const piece = next.value;
+      // A lent read buffer goes back to its pool once the socket is done with this view.
+      res.write(piece, () => giveBack(piece));
       if (res.writableLength > responseBufferBytesMax && !closed && !res.destroyed) await new Promise<void>((resolve) => { wake = resolve; });
       wake = undefined;
     }

@@ -6,6 +6,7 @@ import { blockCount, blockShape, checkHash, hashBytes, shardBlockOffset, type Pa
 import type { Drive } from './drive.ts';
 import type { Erasure } from './erasure.ts';
 import { StorageError } from './types.ts';
+import { lend, seal, takeBuffer, type Lease } from '../util/lent-buffers.ts';
 
 const blocksPerBatch = 2;
 
@@ -47,21 +48,32 @@ export async function* decodePart(sources: readonly ShardSource[], opts: DecodeO
   try {
     for (let b0 = firstBlock; b0 <= lastBlock; b0 += blocksPerBatch) {
       const b1 = Math.min(lastBlock + 1, b0 + blocksPerBatch);
-      const blocks = await readBatch(ordered, opts, b0, b1);
+      // Read buffers are lent: every view yielded may come back once a socket is done
+      // with it, and the buffers are sealed once this batch yields no more.
+      const leases: Lease[] = [];
+      const blocks = await readBatch(ordered, opts, b0, b1, leases);
       for (let b = b0; b < b1; b++) {
         const blockStart = b * g.blockSizeBytes;
         const from = Math.max(offsetBytes, blockStart) - blockStart;
         const to = Math.min(endBytes, blockStart + blockShape(g, b).blockBytes) - blockStart;
-        yield* blockSlices(blocks[b - b0]!, opts.erasure, blockShape(g, b).shardBytes, from, to);
+        for (const view of blockSlices(blocks[b - b0]!, opts.erasure, blockShape(g, b).shardBytes, from, to)) {
+          const lease = leases.find((l) => l.bytes.buffer === view.buffer);
+          yield lease === undefined ? view : lend(lease, view);
+        }
       }
+      for (const lease of leases) seal(lease);
     }
   } finally {
     await Promise.all(ordered.map((s) => s.fh?.close().catch(() => undefined)));
   }
 }
 
-/** Good shard views per block of the batch; every block ends with at least K good shards. */
-export async function readBatch(sources: OpenSource[], opts: DecodeOptions, b0: number, b1: number): Promise<(Uint8Array | null)[][]> {
+/**
+ * Good shard views per block of the batch; every block ends with at least K good shards.
+ * With `leases`, spans are read into pooled buffers and their leases are added there: the
+ * caller must seal them once nothing but lent views reads them.
+ */
+export async function readBatch(sources: OpenSource[], opts: DecodeOptions, b0: number, b1: number, leases?: Lease[]): Promise<(Uint8Array | null)[][]> {
   const g = opts.geometry;
   const k = opts.erasure.dataShards;
   const total = opts.erasure.totalShards;
@@ -78,7 +90,7 @@ export async function readBatch(sources: OpenSource[], opts: DecodeOptions, b0: 
       if (!s.dead && s.drive.online) batch.push(s);
     }
     if (batch.length === 0) throw new StorageError('DataCorrupt', 'not enough good shards');
-    const spans = await Promise.all(batch.map((s) => readSpan(s, g, b0, b1, opts)));
+    const spans = await Promise.all(batch.map((s) => readSpan(s, g, b0, b1, opts, leases)));
     batch.forEach((s, i) => {
       const span = spans[i];
       if (span === null || span === undefined) return;
@@ -98,20 +110,33 @@ export async function readBatch(sources: OpenSource[], opts: DecodeOptions, b0: 
   }
 }
 
-async function readSpan(s: OpenSource, g: PartGeometry, b0: number, b1: number, opts: DecodeOptions): Promise<Uint8Array | null> {
+async function readSpan(s: OpenSource, g: PartGeometry, b0: number, b1: number, opts: DecodeOptions, leases: Lease[] | undefined): Promise<Uint8Array | null> {
   const start = shardBlockOffset(g, b0);
   const end = shardBlockOffset(g, b1 - 1) + hashBytes + blockShape(g, b1 - 1).shardBytes;
   if (s.inline !== null) return s.inline.subarray(start, end);
   try {
-    if (s.oneShot === true && s.fh === null) return await Bun.file(s.drive.abs(s.rel)).slice(start, end).bytes();
+    if (s.oneShot === true && s.fh === null && leases === undefined) return await Bun.file(s.drive.abs(s.rel)).slice(start, end).bytes();
     s.fh ??= await open(s.drive.abs(s.rel), 'r');
     // Not zeroed: every byte is read from the file (a short read is cut off below).
-    const buf: Uint8Array = Buffer.allocUnsafe(end - start);
+    let buf: Uint8Array;
+    if (leases === undefined) {
+      buf = Buffer.allocUnsafe(end - start);
+    } else {
+      const lease = takeBuffer(end - start);
+      leases.push(lease);
+      buf = lease.bytes;
+    }
     let got = 0;
     while (got < buf.length) {
       const r = await s.fh.read(buf, got, buf.length - got, start + got);
       if (r.bytesRead === 0) break;
       got += r.bytesRead;
+    }
+    if (s.oneShot === true) {
+      // Only this span is read: the handle is not needed once the read is in.
+      const fh = s.fh;
+      s.fh = null;
+      void fh.close().catch(() => undefined);
     }
     return got === buf.length ? buf : buf.subarray(0, got);
   } catch (err) {
