@@ -9,6 +9,7 @@ import { PackageChecker } from './package-checker.ts';
 import { PackageSplitter } from './package-splitter.ts';
 import type { PackageRange } from './range.ts';
 import { wipe } from './wipe.ts';
+import { giveBack, passOn } from '../util/lent-buffers.ts';
 
 export interface DecryptOptions {
   engine?: PackageCipher;
@@ -67,7 +68,9 @@ export function decryptStream(objectKey: Uint8Array, opts: DecryptOptions = {}):
       const packages = splitter.push(chunk);
       if (opts.reuseInput === true) {
         assert(key !== undefined, 'decryptStream: key not imported');
-        await openIntoChunk(key, chunk, packages, { check: (pkg) => checker.check(pkg), emit: (plain) => ctrl.enqueue(plain) });
+        // Plaintext views of a lent read buffer carry its loan on to the socket writer.
+        await openIntoChunk(key, chunk, packages, { check: (pkg) => checker.check(pkg), emit: (plain) => ctrl.enqueue(passOn(chunk, plain)) });
+        giveBack(chunk);
         return;
       }
       for (let i = 0; i < packages.length; i += batchPackages) {

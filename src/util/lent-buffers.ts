@@ -42,6 +42,16 @@ export function lend(lease: Lease, view: Uint8Array): Uint8Array {
   return view;
 }
 
+/**
+ * A stage that turns a lent view into new views of the same memory (decrypting in place)
+ * passes the loan on: `view` is lent under `from`'s lease, if `from` is lent. The stage
+ * gives `from` back itself once it no longer reads it.
+ */
+export function passOn(from: Uint8Array, view: Uint8Array): Uint8Array {
+  const lease = lent.get(from);
+  return lease === undefined || view.buffer !== from.buffer ? view : lend(lease, view);
+}
+
 /** The producer lends no more views of this buffer. */
 export function seal(lease: Lease): void {
   lease.sealed = true;
