@@ -25,9 +25,27 @@ const free = new Map<number, ArrayBuffer[]>();
 /** Bytes kept for reuse at most: enough for a few concurrent large reads. */
 const pooledBytesMax = 48 * 1024 * 1024;
 let pooledBytes = 0;
+/** An idle pool is emptied, so a quiet server does not keep read-buffer memory. */
+const idleDropMs = 30_000;
+let lastUseMs = 0;
+let idleTimer: ReturnType<typeof setInterval> | undefined;
+
+function touch(): void {
+  lastUseMs = performance.now();
+  if (idleTimer !== undefined) return;
+  idleTimer = setInterval(() => {
+    if (performance.now() - lastUseMs < idleDropMs) return;
+    free.clear();
+    pooledBytes = 0;
+    clearInterval(idleTimer);
+    idleTimer = undefined;
+  }, idleDropMs);
+  idleTimer.unref?.();
+}
 
 /** A buffer of exactly `size` bytes, not zeroed (the caller fills every byte it uses). */
 export function takeBuffer(size: number): Lease {
+  touch();
   const list = free.get(size);
   const reused = list?.pop();
   if (reused !== undefined) pooledBytes -= size;
