@@ -3,10 +3,10 @@
 // conditions, form limits, response modes, and every refusal storing nothing.
 // (boto3's generate_presigned_post, SigV2 and SigV4, is checked in clients/boto3_smoke.py.)
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { createHmac } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { StartedServer } from './helpers/server.ts';
 import { startWithBucket, stopWithClient } from './helpers/clients.ts';
+import { postForm, signedPostFields } from './helpers/post.ts';
 
 let server: StartedServer;
 let s3: S3Client;
@@ -19,29 +19,14 @@ afterAll(async () => {
   await stopWithClient(server, s3);
 });
 
-const hmac = (key: Uint8Array | string, data: string): Buffer => createHmac('sha256', key).update(data).digest();
-
-/** The fields of a SigV4-signed POST policy (AWS's "Browser-Based Uploads Using POST"). */
+/** Fields of a policy signed with root's secret (or `secretKey`, for a wrong-key case). */
 function signedFields(conditions: unknown[], opts: { expiresInMs?: number; secretKey?: string; extra?: Record<string, string> } = {}): Record<string, string> {
-  const now = new Date();
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-  const date = amzDate.slice(0, 8);
-  const credential = `${server.accessKey}/${date}/${server.region}/s3/aws4_request`;
-  const fields: Record<string, string> = { 'x-amz-algorithm': 'AWS4-HMAC-SHA256', 'x-amz-credential': credential, 'x-amz-date': amzDate, ...opts.extra };
-  const policy = Buffer.from(JSON.stringify({
-    expiration: new Date(now.getTime() + (opts.expiresInMs ?? 600_000)).toISOString(),
-    conditions: [{ bucket }, ...conditions, { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' }, { 'x-amz-credential': credential }, { 'x-amz-date': amzDate }],
-  })).toString('base64');
-  const key = hmac(hmac(hmac(hmac(`AWS4${opts.secretKey ?? server.secretKey}`, date), server.region), 's3'), 'aws4_request');
-  return { ...fields, policy, 'x-amz-signature': createHmac('sha256', key).update(policy).digest('hex') };
+  const signer = { accessKey: server.accessKey, secretKey: opts.secretKey ?? server.secretKey, region: server.region };
+  return signedPostFields(signer, bucket, conditions, opts);
 }
 
-async function post(fields: Record<string, string>, file: Uint8Array | string, opts: { filename?: string; after?: Record<string, string> } = {}): Promise<Response> {
-  const form = new FormData();
-  for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  form.append('file', new Blob([file], { type: 'text/plain' }), opts.filename ?? 'file.txt');
-  for (const [k, v] of Object.entries(opts.after ?? {})) form.append(k, v);
-  return fetch(`${server.endpoint}/${bucket}`, { method: 'POST', body: form, redirect: 'manual' });
+function post(fields: Record<string, string>, file: Uint8Array | string, opts: { filename?: string; after?: Record<string, string> } = {}): Promise<Response> {
+  return postForm(`${server.endpoint}/${bucket}`, fields, file, opts);
 }
 
 async function codeOf(res: Response): Promise<string> {

@@ -148,9 +148,9 @@ export function withConfigCache(store: ObjectStore, cache: ConfigCache): ObjectS
       return { createdMs: m.createdMs, settings: { ...m.settings } };
     },
     putBucketSetting: (bucket, name, value) => cache.putSetting(bucket, name, value),
-    makeBucket: async (bucket) => {
+    makeBucket: async (bucket, settings) => {
       try {
-        await store.makeBucket(bucket);
+        await store.makeBucket(bucket, settings);
       } finally {
         cache.invalidate(bucket);
       }

@@ -1,6 +1,7 @@
 // The S3 HTTP application: reserved routes, addressing, authentication, dispatch through
 // the operation table, and the answer every request gets (request id, S3 error XML, no
 // body on HEAD). A handler bug becomes InternalError and a warn log line, never a crash.
+import { checkBucketAccess } from './owners.ts';
 import { Elysia } from 'elysia';
 import { isS3Error, S3Error } from './errors.ts';
 import { authenticate, ChunkSigner, type AuthRequest, type AuthResult } from './sigv4/index.ts';
@@ -12,7 +13,7 @@ import { defaultHandlers } from './operations/index.ts';
 import { NotModified } from './operations/conditions.ts';
 import type { HandlerTable } from './operations/types.ts';
 import { describeError, errorResponse, type ErrorDescription } from './response.ts';
-import { routeRequest, targetOf, type Route } from './router.ts';
+import { routeRequest, targetOf, type Route, type S3Operation } from './router.ts';
 import { translateError } from './translate.ts';
 
 /** A handler for paths Cairn serves itself (health, metrics, admin): undefined = not mine. */
@@ -52,6 +53,8 @@ function isReserved(rawPath: string): boolean {
 }
 
 /** The header-level answer for a form upload: nothing signed yet (the handler checks the form). */
+const ownerCheckedElsewhere: ReadonlySet<S3Operation> = new Set<S3Operation>(['CreateBucket', 'CorsPreflight', 'PostObject']);
+
 const formSignedAuth: AuthResult = Object.freeze({ accessKey: '', isRoot: false, presigned: false, payloadHash: 'UNSIGNED-PAYLOAD', signer: new ChunkSigner(new Uint8Array(32), '', '', '') });
 
 export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandlers): S3App {
@@ -75,6 +78,8 @@ export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandle
     if (handler.scope === 'service') return handler.run(base, deps);
     if (route.bucket === undefined) throw new S3Error('InvalidRequest', 'A bucket name is required.');
     const bucketCtx: BucketContext = { ...base, bucket: toBucketName(route.bucket) };
+    // Form uploads check their signer in the handler; preflights are unsigned; a new bucket has no owner yet.
+    if (!ownerCheckedElsewhere.has(route.operation)) await checkBucketAccess(deps, bucketCtx.bucket, base.auth);
     if (handler.scope === 'bucket') return handler.run(bucketCtx, deps);
     if (route.key === undefined) throw new S3Error('InvalidRequest', 'An object key is required.');
     const objectCtx: ObjectContext = { ...bucketCtx, key: toObjectKey(route.key) };

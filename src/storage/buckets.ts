@@ -61,7 +61,8 @@ async function writeBucket(ctx: StoreContext, bucket: string, meta: BucketMeta, 
   await writeDoc(ctx, docRel(bucket), seq, new TextEncoder().encode(JSON.stringify(doc)));
 }
 
-export async function makeBucket(ctx: StoreContext, bucket: BucketName): Promise<void> {
+/** Creates the bucket with its first settings (written with it, so no reader sees it without them). */
+export async function makeBucket(ctx: StoreContext, bucket: BucketName, settings: Record<string, string> = {}): Promise<void> {
   await ctx.bucketLocks.run(bucket, async () => {
     const existing = await readBucket(ctx, bucket);
     if (existing !== null) throw new StorageError('BucketExists');
@@ -71,7 +72,7 @@ export async function makeBucket(ctx: StoreContext, bucket: BucketName): Promise
       await d.removeTree(`${bucketRel(bucket)}/objects`).catch(() => undefined);
       await d.removeTree(`${multipartDir}/${bucket}`).catch(() => undefined);
     }));
-    await writeBucket(ctx, bucket, { createdMs: ctx.clock.nowMs(), settings: {} }, stale.seq + 1);
+    await writeBucket(ctx, bucket, { createdMs: ctx.clock.nowMs(), settings: { ...settings } }, stale.seq + 1);
   });
 }
 

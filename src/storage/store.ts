@@ -11,7 +11,7 @@ import { StorageError, type BucketInfo, type BucketMeta, type BucketName, type B
 export class ErasureObjectStore implements ObjectStore {
   constructor(private readonly ctx: StoreContext, private readonly upkeep: Maintenance) {}
 
-  makeBucket(bucket: BucketName): Promise<void> { return buckets.makeBucket(this.ctx, bucket); }
+  makeBucket(bucket: BucketName, settings?: Record<string, string>): Promise<void> { return buckets.makeBucket(this.ctx, bucket, settings); }
   headBucket(bucket: BucketName): Promise<BucketInfo> { return buckets.headBucket(this.ctx, bucket); }
   listBuckets(): Promise<BucketInfo[]> { return buckets.listBuckets(this.ctx); }
   async getBucketMeta(bucket: BucketName): Promise<BucketMeta> { return (await buckets.requireBucket(this.ctx, bucket)).meta; }

@@ -177,7 +177,8 @@ export interface StorageInfo {
 
 export interface ObjectStore {
   // buckets
-  makeBucket(bucket: BucketName): Promise<void>;
+  /** Creates a bucket, with its first settings when given (BucketExists if it exists). */
+  makeBucket(bucket: BucketName, settings?: Record<string, string>): Promise<void>;
   headBucket(bucket: BucketName): Promise<BucketInfo>;
   listBuckets(): Promise<BucketInfo[]>;
   deleteBucket(bucket: BucketName): Promise<void>;

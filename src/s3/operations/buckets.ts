@@ -8,6 +8,8 @@ import { parseCreateBucketConfiguration } from '../xml/bodies.ts';
 import { emptyResponse, xmlResponse } from '../response.ts';
 import { drainBody, ownerElement, readXmlBody } from './common.ts';
 import { bucketHandler, serviceHandler, type Handler } from './types.ts';
+import { bucketOwner, bucketOwnerKey, ownerSettings, owns, requesterOwner } from '../owners.ts';
+import type { BucketName } from '../../storage/types.ts';
 import type { BucketContext, S3Deps } from '../context.ts';
 
 const allowedAcls = new Set(['private', 'bucket-owner-full-control', 'bucket-owner-read']);
@@ -21,10 +23,12 @@ export function checkCannedAcl(headers: Headers): void {
   }
 }
 
-export const listBuckets: Handler = serviceHandler(async (_ctx, deps) => {
-  const buckets = await deps.store.listBuckets();
-  const sorted = [...buckets].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return xmlResponse(el('ListAllMyBucketsResult', ownerElement(deps),
+export const listBuckets: Handler = serviceHandler(async (ctx, deps) => {
+  const all = await deps.store.listBuckets();
+  // Each user sees the buckets it owns; root sees every bucket.
+  const visible = ctx.auth.isRoot ? all : (await Promise.all(all.map(async (b) => ((await bucketOwnerKey(deps, b.name).catch(() => undefined)) === ctx.auth.accessKey ? b : null)))).filter((b) => b !== null);
+  const sorted = [...visible].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return xmlResponse(el('ListAllMyBucketsResult', ownerElement(requesterOwner(deps, ctx.auth)),
     el('Buckets', sorted.map((b) => el('Bucket', el('Name', b.name), el('CreationDate', isoTime(b.createdMs)), el('BucketRegion', deps.region))))));
 });
 
@@ -38,10 +42,11 @@ export const createBucket: Handler = bucketHandler(async (ctx, deps) => {
   if (location === 'us-east-1') throw new S3Error('InvalidLocationConstraint', undefined, { LocationConstraint: location });
   if (location !== '' && location !== deps.region) throw new S3Error('IllegalLocationConstraintException', undefined, { LocationConstraint: location });
   try {
-    await deps.store.makeBucket(ctx.bucket);
+    await deps.store.makeBucket(ctx.bucket, ownerSettings(ctx.auth));
   } catch (e) {
-    if (e instanceof StorageError && e.code === 'BucketExists') throw new S3Error('BucketAlreadyOwnedByYou', undefined, { BucketName: ctx.bucket });
-    throw e;
+    if (!(e instanceof StorageError && e.code === 'BucketExists')) throw e;
+    const mine = owns(await bucketOwnerKey(deps, ctx.bucket), ctx.auth);
+    throw new S3Error(mine ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists', undefined, { BucketName: ctx.bucket });
   }
   return emptyResponse(200, { location: `/${ctx.bucket}` });
 });
@@ -68,12 +73,13 @@ export const getBucketVersioning: Handler = bucketHandler(async (ctx, deps) => {
   return xmlResponse(el('VersioningConfiguration'));
 });
 
-export function ownerOnlyAcl(deps: S3Deps): Response {
-  return xmlResponse(el('AccessControlPolicy', ownerElement(deps),
+export async function ownerOnlyAcl(deps: S3Deps, bucket: BucketName): Promise<Response> {
+  const owner = await bucketOwner(deps, bucket);
+  return xmlResponse(el('AccessControlPolicy', ownerElement(owner),
     el('AccessControlList', {
       name: 'Grant',
       children: [
-        { name: 'Grantee', attrs: { 'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance', 'xsi:type': 'CanonicalUser' }, children: [el('ID', deps.owner.id), el('DisplayName', deps.owner.displayName)] },
+        { name: 'Grantee', attrs: { 'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance', 'xsi:type': 'CanonicalUser' }, children: [el('ID', owner.id), el('DisplayName', owner.displayName)] },
         el('Permission', 'FULL_CONTROL'),
       ],
     })));
@@ -81,7 +87,7 @@ export function ownerOnlyAcl(deps: S3Deps): Response {
 
 export const getBucketAcl: Handler = bucketHandler(async (ctx, deps) => {
   await deps.store.headBucket(ctx.bucket);
-  return ownerOnlyAcl(deps);
+  return ownerOnlyAcl(deps, ctx.bucket);
 });
 
 /**
@@ -94,7 +100,9 @@ export async function checkAclRequest(ctx: BucketContext, deps: S3Deps): Promise
   if (body.trim() === '') return;
   const permissions = [...body.matchAll(/<Permission>\s*([^<]*?)\s*<\/Permission>/g)].map((m) => m[1]);
   const ids = [...body.matchAll(/<Grantee\b[\s\S]*?<\/Grantee>/g)].map((m) => /<ID>\s*([^<]*?)\s*<\/ID>/.exec(m[0])?.[1]);
-  const ownerOnly = permissions.every((p) => p === 'FULL_CONTROL') && ids.length === permissions.length && ids.every((id) => id === deps.owner.id);
+  const owner = await bucketOwner(deps, ctx.bucket);
+  // At least the owner's own grant: an empty list would revoke the owner, which cannot be honoured either.
+  const ownerOnly = permissions.length > 0 && permissions.every((p) => p === 'FULL_CONTROL') && ids.length === permissions.length && ids.every((id) => id === owner.id);
   if (!ownerOnly) throw new S3Error('NotImplemented', 'Only an owner-only ACL is supported; objects are private to the owner.');
 }
 

@@ -1,4 +1,5 @@
 // Helpers shared by the operation handlers: small XML bodies, ETags, owners, numbers.
+import type { Owner } from '../owners.ts';
 import { S3Error } from '../errors.ts';
 import { checksumAlgorithms, checksumHeaderName } from '../checksum/index.ts';
 import { verifiedBody } from '../sigv4/index.ts';
@@ -49,8 +50,8 @@ export function quoteEtag(etag: string): string {
   return `"${etag}"`;
 }
 
-export function ownerElement(deps: S3Deps, name = 'Owner'): XmlElement {
-  return el(name, el('ID', deps.owner.id), el('DisplayName', deps.owner.displayName));
+export function ownerElement(owner: Owner, name = 'Owner'): XmlElement {
+  return el(name, el('ID', owner.id), el('DisplayName', owner.displayName));
 }
 
 /** Integer query parameter in [min, max]; absent gives `fallback`; malformed is InvalidArgument. */

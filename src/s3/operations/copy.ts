@@ -1,6 +1,7 @@
 // CopyObject and the copy-source half of UploadPartCopy: source parsing, source
 // conditions, metadata directive, and the self-copy rules. Data is read through the
 // codec (decrypting the source) and written through the same pipeline as PutObject.
+import { checkBucketAccess } from '../owners.ts';
 import { S3Error } from '../errors.ts';
 import type { BucketName, ByteRange, ObjectInfo, ObjectKey } from '../../storage/types.ts';
 import type { ObjectContext, S3Deps } from '../context.ts';
@@ -52,6 +53,8 @@ export interface OpenedSource {
 
 /** Source metadata, read plan and x-amz-copy-source-if-* checks. */
 export async function openCopySource(ctx: ObjectContext, deps: S3Deps, source: CopySource): Promise<OpenedSource> {
+  // The source bucket must be the requester's too (the destination is checked like any request's).
+  await checkBucketAccess(deps, source.bucket, ctx.auth);
   const info = await deps.store.head(source.bucket, source.key);
   const plan = await deps.codec.planRead(info, ctx.headers, 'copy-source', deps.store);
   try {

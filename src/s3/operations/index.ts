@@ -20,7 +20,7 @@ import { objectHandler, serviceHandler, type HandlerTable } from './types.ts';
 const getObjectAcl = objectHandler(async (ctx, deps) => {
   checkVersionId(ctx.query);
   await deps.store.head(ctx.bucket, ctx.key);
-  return buckets.ownerOnlyAcl(deps);
+  return buckets.ownerOnlyAcl(deps, ctx.bucket);
 });
 
 const putObjectAcl = objectHandler(async (ctx, deps) => {

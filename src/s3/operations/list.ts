@@ -6,6 +6,7 @@ import { xmlResponse } from '../response.ts';
 import { el, isoTime, type XmlElement } from '../xml/writer.ts';
 import { intParam, listingEncoder, ownerElement, quoteEtag } from './common.ts';
 import { bucketHandler, type Handler } from './types.ts';
+import { bucketOwner, type Owner } from '../owners.ts';
 import { checksumAlgorithmOf } from './checksums.ts';
 import { storageClassOf } from './meta.ts';
 
@@ -44,7 +45,7 @@ function optional(name: string, value: string | undefined): XmlElement | undefin
   return value === undefined || value === '' ? undefined : el(name, value);
 }
 
-function objectFields(info: ObjectInfo, deps: S3Deps, args: ListArgs, withOwner: boolean): XmlElement[] {
+function objectFields(info: ObjectInfo, deps: S3Deps, args: ListArgs, owner: Owner | undefined): XmlElement[] {
   const shown = deps.codec.listed(info);
   const algorithm = checksumAlgorithmOf(info.internal);
   return [
@@ -53,7 +54,7 @@ function objectFields(info: ObjectInfo, deps: S3Deps, args: ListArgs, withOwner:
     el('ETag', quoteEtag(shown.etag)),
     algorithm === undefined ? undefined : el('ChecksumAlgorithm', algorithm),
     el('Size', String(shown.size)),
-    withOwner ? ownerElement(deps) : undefined,
+    owner === undefined ? undefined : ownerElement(owner),
     el('StorageClass', storageClassOf(info.internal)),
   ].filter((x): x is XmlElement => x !== undefined);
 }
@@ -66,16 +67,18 @@ export const listObjects: Handler = bucketHandler(async (ctx, deps) => {
   const args = listArgs(ctx.query);
   const marker = ctx.query.get('marker') ?? '';
   const result = await runList(ctx, deps, args, marker);
+  const owner = await bucketOwner(deps, ctx.bucket);
   return xmlResponse(el('ListBucketResult',
     el('Name', ctx.bucket),
-    el('Prefix', args.encode(args.prefix)),
+    // Not encoded in v1: botocore decodes Delimiter, Marker and NextMarker here, but not Prefix.
+    el('Prefix', args.prefix),
     el('Marker', args.encode(marker)),
     el('MaxKeys', String(args.maxKeys)),
     optional('Delimiter', args.delimiter === '' ? undefined : args.encode(args.delimiter)),
     el('IsTruncated', String(result.isTruncated)),
     result.isTruncated ? el('NextMarker', args.encode(result.nextMarker)) : undefined,
     optional('EncodingType', args.encodingType),
-    result.objects.map((o) => el('Contents', objectFields(o, deps, args, true))),
+    result.objects.map((o) => el('Contents', objectFields(o, deps, args, owner))),
     commonPrefixes(result, args)));
 });
 
@@ -96,21 +99,22 @@ export const listObjectsV2: Handler = bucketHandler(async (ctx, deps) => {
   const token = ctx.query.get('continuation-token');
   const startAfter = ctx.query.get('start-after') ?? '';
   const fetchOwner = ctx.query.get('fetch-owner') === 'true';
-  if (token === '') throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
-  const marker = token !== null ? decodeToken(token) : startAfter;
+  // An empty token is no token (the listing starts at start-after), echoed as sent.
+  const marker = token !== null && token !== '' ? decodeToken(token) : startAfter;
   const result = await runList(ctx, deps, args, marker);
+  const owner = fetchOwner ? await bucketOwner(deps, ctx.bucket) : undefined;
   return xmlResponse(el('ListBucketResult',
     el('Name', ctx.bucket),
     el('Prefix', args.encode(args.prefix)),
     optional('StartAfter', startAfter === '' ? undefined : args.encode(startAfter)),
-    optional('ContinuationToken', token ?? undefined),
+    token === null ? undefined : el('ContinuationToken', token),
     el('KeyCount', String(result.objects.length + result.commonPrefixes.length)),
     el('MaxKeys', String(args.maxKeys)),
     optional('Delimiter', args.delimiter === '' ? undefined : args.encode(args.delimiter)),
     el('IsTruncated', String(result.isTruncated)),
     result.isTruncated ? el('NextContinuationToken', encodeToken(result.nextMarker)) : undefined,
     optional('EncodingType', args.encodingType),
-    result.objects.map((o) => el('Contents', objectFields(o, deps, args, fetchOwner))),
+    result.objects.map((o) => el('Contents', objectFields(o, deps, args, owner))),
     commonPrefixes(result, args)));
 });
 
@@ -122,8 +126,9 @@ export const listObjectVersions: Handler = bucketHandler(async (ctx, deps) => {
   if (versionIdMarker !== '' && keyMarker === '') throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', { ArgumentName: 'version-id-marker' });
   if (versionIdMarker !== '' && versionIdMarker !== 'null') throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'version-id-marker' });
   const result = await runList(ctx, deps, args, keyMarker);
+  const owner = await bucketOwner(deps, ctx.bucket);
   const versions = result.objects.map((o) => {
-    const fields = objectFields(o, deps, args, true);
+    const fields = objectFields(o, deps, args, owner);
     const [key, ...rest] = fields;
     return el('Version', key, el('VersionId', 'null'), el('IsLatest', 'true'), rest);
   });

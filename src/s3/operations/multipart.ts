@@ -13,6 +13,7 @@ import { checkCannedAcl } from './buckets.ts';
 import { tagsInternalFromHeaders } from './tagging.ts';
 import { checkRequestedFullObjectChecksum, checksumFields, checksumHeaders, compositeChecksum, fullObjectChecksum, uploadChecksumType } from './checksums.ts';
 import { intParam, listingEncoder, ownerElement, quoteEtag, readXmlBody } from './common.ts';
+import { bucketOwner } from '../owners.ts';
 import { checkCopySize, openCopySource, parseCopySource, parseCopySourceRange } from './copy.ts';
 import { writePrecondition } from './conditions.ts';
 import { metaFromHeaders, refuseUnsupportedWriteHeaders, storageClassInternal, storageClassOf } from './meta.ts';
@@ -151,12 +152,13 @@ export const listParts: Handler = objectHandler(async (ctx, deps) => {
     return el('Part', el('PartNumber', String(p.partNumber)), el('LastModified', isoTime(p.modTimeMs ?? upload.initiatedMs)), el('ETag', quoteEtag(shown.etag)), el('Size', String(shown.size)),
       algorithm === undefined || value === undefined ? undefined : el(`Checksum${algorithm}`, value));
   });
+  const owner = await bucketOwner(deps, ctx.bucket);
   return xmlResponse(el('ListPartsResult',
     el('Bucket', ctx.bucket), el('Key', ctx.key), el('UploadId', upload.uploadId),
     el('PartNumberMarker', String(marker)),
     result.isTruncated ? el('NextPartNumberMarker', String(result.nextPartNumberMarker)) : undefined,
     el('MaxParts', String(maxParts)), el('IsTruncated', String(result.isTruncated)),
-    ownerElement(deps, 'Initiator'), ownerElement(deps), el('StorageClass', storageClassOf(upload.internal)),
+    ownerElement(owner, 'Initiator'), ownerElement(owner), el('StorageClass', storageClassOf(upload.internal)),
     upload.internal[checksumFields.algorithm] === undefined ? undefined : el('ChecksumAlgorithm', upload.internal[checksumFields.algorithm] ?? ''),
     parts));
 });
@@ -178,6 +180,7 @@ export const listMultipartUploads: Handler = bucketHandler(async (ctx: BucketCon
     prefixes.add(u.key.slice(0, at + delimiter.length));
     return false;
   });
+  const owner = await bucketOwner(deps, ctx.bucket);
   return xmlResponse(el('ListMultipartUploadsResult',
     el('Bucket', ctx.bucket), el('KeyMarker', encode(keyMarker)), el('UploadIdMarker', uploadIdMarker),
     result.isTruncated ? el('NextKeyMarker', encode(result.nextKeyMarker)) : undefined,
@@ -185,6 +188,6 @@ export const listMultipartUploads: Handler = bucketHandler(async (ctx: BucketCon
     el('Prefix', encode(prefix)), delimiter === '' ? undefined : el('Delimiter', encode(delimiter)),
     el('MaxUploads', String(maxUploads)), el('IsTruncated', String(result.isTruncated)),
     encodingType === undefined ? undefined : el('EncodingType', encodingType),
-    uploads.map((u) => el('Upload', el('Key', encode(u.key)), el('UploadId', u.uploadId), ownerElement(deps, 'Initiator'), ownerElement(deps), el('StorageClass', storageClassOf(u.internal)), el('Initiated', isoTime(u.initiatedMs)))),
+    uploads.map((u) => el('Upload', el('Key', encode(u.key)), el('UploadId', u.uploadId), ownerElement(owner, 'Initiator'), ownerElement(owner), el('StorageClass', storageClassOf(u.internal)), el('Initiated', isoTime(u.initiatedMs)))),
     [...prefixes].map((p) => el('CommonPrefixes', el('Prefix', encode(p))))));
 });

@@ -2,6 +2,7 @@
 // not the headers, carries the credentials: a signed policy that bounds what may be
 // uploaded. Fields become the object's key, metadata and encryption settings; the file
 // streams into the store like a PutObject body.
+import { checkBucketAccess } from '../owners.ts';
 import { S3Error } from '../errors.ts';
 import type { BucketContext, S3Deps } from '../context.ts';
 import { toObjectKey } from '../names.ts';
@@ -71,7 +72,9 @@ export const postObject: Handler = bucketHandler(async (ctx, deps) => {
   if (declared > deps.limits.putBytesMax + postFieldBytesMax + 64 * 1024) throw new S3Error('EntityTooLarge', undefined, { MaxSizeAllowed: String(deps.limits.putBytesMax) });
   const form = await readUploadForm(ctx.req.body, boundary, postFieldBytesMax);
   try {
-    ctx.stats.signedBy = checkPostSignature(form.fields, { credentials: deps.credentials, region: deps.region }).accessKey;
+    const signer = checkPostSignature(form.fields, { credentials: deps.credentials, region: deps.region });
+    ctx.stats.signedBy = signer.accessKey;
+    await checkBucketAccess(deps, ctx.bucket, signer);
     const keyField = form.fields.get('key');
     if (keyField === undefined) throw new S3Error('InvalidArgument', 'Bucket POST must contain a field named \'key\'.', { ArgumentName: 'key' });
     const key = toObjectKey(keyField.replaceAll('${filename}', form.file.filename));
