@@ -3,6 +3,7 @@
 // conditions, form limits, response modes, and every refusal storing nothing.
 // (boto3's generate_presigned_post, SigV2 and SigV4, is checked in clients/boto3_smoke.py.)
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { StartedServer } from './helpers/server.ts';
 import { startWithBucket, stopWithClient } from './helpers/clients.ts';
@@ -20,7 +21,7 @@ afterAll(async () => {
 });
 
 /** Fields of a policy signed with root's secret (or `secretKey`, for a wrong-key case). */
-function signedFields(conditions: unknown[], opts: { expiresInMs?: number; secretKey?: string; extra?: Record<string, string> } = {}): Record<string, string> {
+function signedFields(conditions: unknown[], opts: { expiresInMs?: number; expiration?: string; secretKey?: string; extra?: Record<string, string> } = {}): Record<string, string> {
   const signer = { accessKey: server.accessKey, secretKey: opts.secretKey ?? server.secretKey, region: server.region };
   return signedPostFields(signer, bucket, conditions, opts);
 }
@@ -91,6 +92,32 @@ describe('PostObject', () => {
     ];
     for (const [, res, code] of cases) expect(await codeOf(await res)).toBe(code);
     for (const key of ['no-sig', 'no-exp', 'no-cond', 'no-extra', 'no-large', 'no-small', 'no-anon', 'no-policy']) expect(await exists(key)).toBe(false);
+  });
+
+  test('an x-amz-checksum-* field is verified against the file (no condition needed) and kept', async () => {
+    const data = 'checksummed form upload';
+    const sha = createHash('sha256').update(data).digest('base64');
+    let res = await post({ key: 'ck-good', 'x-amz-checksum-sha256': sha, ...signedFields([{ key: 'ck-good' }]) }, data);
+    expect(res.status).toBe(204);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'ck-good', ChecksumMode: 'ENABLED' }));
+    expect(head.ChecksumSHA256).toBe(sha);
+    const wrong = createHash('sha256').update('other data').digest('base64');
+    res = await post({ key: 'ck-bad', 'x-amz-checksum-sha256': wrong, ...signedFields([{ key: 'ck-bad' }]) }, data);
+    expect([res.status, await codeOf(res)]).toEqual([400, 'BadDigest']);
+    res = await post({ key: 'ck-junk', 'x-amz-checksum-sha256': 'sailorjerry', ...signedFields([{ key: 'ck-junk' }]) }, data);
+    expect([res.status, await codeOf(res)]).toEqual([400, 'InvalidRequest']);
+    expect(await exists('ck-bad')).toBe(false);
+    expect(await exists('ck-junk')).toBe(false);
+  });
+
+  test('a policy expiration not in ISO 8601 UTC, and a policy sent without its signature, are malformed (400)', async () => {
+    let res = await post({ key: 'bad-date', ...signedFields([{ key: 'bad-date' }], { expiration: '2099-11-27 22:00:09.511140+00:00' }) }, 'x');
+    expect([res.status, await codeOf(res)]).toEqual([400, 'InvalidPolicyDocument']);
+    const { 'x-amz-signature': _dropped, ...unsigned } = signedFields([{ key: 'no-signature' }]);
+    res = await post({ key: 'no-signature', ...unsigned }, 'x');
+    expect([res.status, await codeOf(res)]).toEqual([400, 'InvalidArgument']);
+    expect(await exists('bad-date')).toBe(false);
+    expect(await exists('no-signature')).toBe(false);
   });
 
   test('malformed forms: no file, no key, oversized fields, a body cut before the closing boundary', async () => {

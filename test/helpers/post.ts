@@ -10,14 +10,14 @@ export interface PostSigner {
   region: string;
 }
 
-export function signedPostFields(signer: PostSigner, bucket: string, conditions: unknown[], opts: { expiresInMs?: number; extra?: Record<string, string> } = {}): Record<string, string> {
+export function signedPostFields(signer: PostSigner, bucket: string, conditions: unknown[], opts: { expiresInMs?: number; expiration?: string; extra?: Record<string, string> } = {}): Record<string, string> {
   const now = new Date();
   const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   const date = amzDate.slice(0, 8);
   const credential = `${signer.accessKey}/${date}/${signer.region}/s3/aws4_request`;
   const fields: Record<string, string> = { 'x-amz-algorithm': 'AWS4-HMAC-SHA256', 'x-amz-credential': credential, 'x-amz-date': amzDate, ...opts.extra };
   const policy = Buffer.from(JSON.stringify({
-    expiration: new Date(now.getTime() + (opts.expiresInMs ?? 600_000)).toISOString(),
+    expiration: opts.expiration ?? new Date(now.getTime() + (opts.expiresInMs ?? 600_000)).toISOString(),
     conditions: [{ bucket }, ...conditions, { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' }, { 'x-amz-credential': credential }, { 'x-amz-date': amzDate }],
   })).toString('base64');
   const key = hmac(hmac(hmac(hmac(`AWS4${signer.secretKey}`, date), signer.region), 's3'), 'aws4_request');

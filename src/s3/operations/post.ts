@@ -15,7 +15,8 @@ import { checkCannedAcl } from './buckets.ts';
 import { metaFromHeaders, refuseUnsupportedWriteHeaders, storageClassInternal } from './meta.ts';
 import { validateTags, withTags } from './tagging.ts';
 import { bucketHandler, type Handler } from './types.ts';
-import { hashedBody, writeObject } from './write.ts';
+import { writeObject } from './write.ts';
+import { verifiedBody } from '../sigv4/index.ts';
 
 /** S3 bounds the form fields before the file at 20 KB. */
 export const postFieldBytesMax = 20 * 1024;
@@ -91,7 +92,10 @@ export const postObject: Handler = bucketHandler(async (ctx, deps) => {
     // The form's `tagging` field is a Tagging XML document.
     const tagging = form.fields.get('tagging');
     const tags = tagging === undefined ? {} : withTags({}, validateTags(parseTagging(tagging)));
-    const body = hashedBody(limitedFile(form.file.stream, limits));
+    // The form may carry an x-amz-checksum-* of the file: verified like a PutObject header.
+    const checksumHeaders = new Headers();
+    for (const [name, v] of form.fields) if (name.startsWith('x-amz-checksum-')) checksumHeaders.set(name, v);
+    const body = verifiedBody(limitedFile(form.file.stream, limits), ctx.auth, checksumHeaders, { computeMd5: true });
     const written = await writeObject(deps, body, { target: { bucket: ctx.bucket, key, headers }, userMeta, extraInternal: { ...tags, ...storageClassInternal(headers) } });
     ctx.stats.bytesIn = written.payload.sizeBytes;
     ctx.stats.sseMode = written.plan.sseMode;

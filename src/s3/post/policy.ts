@@ -18,7 +18,12 @@ export function checkPostSignature(fields: ReadonlyMap<string, string>, deps: { 
   const policy = fields.get('policy');
   const v4Signature = fields.get('x-amz-signature');
   const v2Signature = fields.get('signature');
-  if (v4Signature === undefined && v2Signature === undefined) throw new S3Error('AccessDenied', 'Anonymous access is not allowed: the form must be signed.');
+  if (v4Signature === undefined && v2Signature === undefined) {
+    // Signed in part (a policy or a credential, without its signature) is a malformed form, not an anonymous one.
+    if (fields.has('x-amz-credential')) throw new S3Error('InvalidArgument', 'Bucket POST must contain a field named \'x-amz-signature\'.', { ArgumentName: 'x-amz-signature' });
+    if (policy !== undefined || fields.has('awsaccesskeyid')) throw new S3Error('InvalidArgument', 'Bucket POST must contain a field named \'signature\'.', { ArgumentName: 'signature' });
+    throw new S3Error('AccessDenied', 'Anonymous access is not allowed: the form must be signed.');
+  }
   if (policy === undefined) throw new S3Error('InvalidArgument', 'Bucket POST must contain a field named \'policy\'.', { ArgumentName: 'policy' });
   if (v4Signature !== undefined) {
     const algorithm = fields.get('x-amz-algorithm');
@@ -87,6 +92,8 @@ export function checkPolicy(policyB64: string, fields: ReadonlyMap<string, strin
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw invalidPolicy('The policy is not a JSON object.');
   const { expiration, conditions } = doc as { expiration?: unknown; conditions?: unknown };
   if (typeof expiration !== 'string') throw invalidPolicy('Policy missing expiration.');
+  // ISO 8601 in UTC, as S3 requires ("2007-12-01T12:00:00.000Z").
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(expiration)) throw invalidPolicy(`Invalid 'expiration' value: '${expiration}'.`);
   const expiresMs = Date.parse(expiration);
   if (Number.isNaN(expiresMs)) throw invalidPolicy(`Invalid expiration '${expiration}'.`);
   if (nowMs > expiresMs) throw new S3Error('AccessDenied', 'Invalid according to Policy: Policy expired.');
@@ -123,7 +130,8 @@ export function checkPolicy(policyB64: string, fields: ReadonlyMap<string, strin
     if (actual(name) !== want) throw failed(['eq', `$${name}`, want]);
   }
   for (const name of fields.keys()) {
-    if (exemptFields.has(name) || name.startsWith('x-ignore-') || covered.has(name)) continue;
+    // A checksum of the file can only make the upload fail, so it needs no condition.
+    if (exemptFields.has(name) || name.startsWith('x-ignore-') || name.startsWith('x-amz-checksum-') || covered.has(name)) continue;
     throw new S3Error('AccessDenied', `Invalid according to Policy: Extra input fields: ${name}`);
   }
   return limits;
