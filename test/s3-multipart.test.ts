@@ -172,6 +172,27 @@ describe('multipart', () => {
     expect(uploads.Uploads ?? []).toHaveLength(0);
   });
 
+  test('a malformed checksum on CompleteMultipartUpload is refused; a retried completion answers as the first did, until the key holds something else', async () => {
+    const body = pattern(5 * MiB + 3, 7);
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'retried' }));
+    const parts: CompletedPart[] = [];
+    for (const [i, piece] of [body.subarray(0, 5 * MiB), body.subarray(5 * MiB)].entries()) {
+      const r = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'retried', UploadId, PartNumber: i + 1, Body: piece }));
+      parts.push({ PartNumber: i + 1, ETag: r.ETag });
+    }
+    const complete = (): Promise<{ ETag?: string | undefined }> => s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'retried', UploadId, MultipartUpload: { Parts: parts } }));
+    const malformed = s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'retried', UploadId, ChecksumSHA256: 'bad', MultipartUpload: { Parts: parts } }));
+    expect(await errorName(malformed)).toBe('InvalidRequest');
+    expect(await errorName(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'retried' })))).toBe('NotFound');
+    const first = await complete();
+    expect(first.ETag).toMatch(/-2"$/);
+    expect((await complete()).ETag).toBe(first.ETag);
+    expect(md5(await bytesOf('retried'))).toBe(md5(body));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'retried', Body: 'replaced' }));
+    expect(await errorName(complete())).toBe('NoSuchUpload');
+    expect(new TextDecoder().decode(await bytesOf('retried'))).toBe('replaced');
+  });
+
   test('abort, unknown uploads and part number limits', async () => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'aborted' }));
     await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'aborted', UploadId, PartNumber: 1, Body: 'x' }));

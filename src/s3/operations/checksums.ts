@@ -1,6 +1,7 @@
 // Stored x-amz-checksum-* values: kept in the object's internal fields, echoed on PUT,
 // and returned on GET/HEAD when the client asks with x-amz-checksum-mode: ENABLED.
-import { checksumHeaderName, createChecksummer, parseChecksumAlgorithm, bytesToBase64, type ChecksumAlgorithm } from '../checksum/index.ts';
+import { checksumDigestBytes, checksumHeaderName, createChecksummer, parseChecksumAlgorithm, bytesToBase64, type ChecksumAlgorithm } from '../checksum/index.ts';
+import { isBase64Of } from '../sigv4/payload-spec.ts';
 import { combineCrcs, isCrcAlgorithm } from '../checksum/combine.ts';
 import { S3Error } from '../errors.ts';
 import type { PayloadResult } from '../sigv4/index.ts';
@@ -79,6 +80,19 @@ export function fullObjectChecksum(uploadInternal: Readonly<Record<string, strin
     runs.push({ crc: Buffer.from(value, 'base64'), lengthBytes: part.plainBytes });
   }
   return { [checksumFields.algorithm]: algorithm, [checksumFields.value]: bytesToBase64(combineCrcs(algorithm, runs)), [checksumFields.type]: 'FULL_OBJECT' };
+}
+
+/**
+ * x-amz-checksum-* on CompleteMultipartUpload describe the whole object: a digest, or
+ * for a COMPOSITE one `<digest>-<parts>`. Anything else is refused before completing.
+ */
+export function checkCompleteChecksumFormat(headers: Headers): void {
+  for (const algorithm of ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] as const) {
+    const sent = headers.get(checksumHeaderName(algorithm));
+    if (sent === null) continue;
+    const digest = sent.trim().replace(/-\d{1,5}$/, '');
+    if (!isBase64Of(digest, checksumDigestBytes(algorithm))) throw new S3Error('InvalidRequest', `Value for ${checksumHeaderName(algorithm)} header is invalid.`);
+  }
 }
 
 /** A full-object checksum sent with CompleteMultipartUpload must match the one computed from the parts. */

@@ -3,7 +3,7 @@
 // as PutObject, with the part number in the codec's target (per-part keys for SSE).
 import { S3Error } from '../errors.ts';
 import { parseChecksumAlgorithm } from '../checksum/index.ts';
-import type { PartInfo, UploadInfo } from '../../storage/types.ts';
+import { StorageError, type ObjectInfo, type PartInfo, type UploadInfo } from '../../storage/types.ts';
 import type { BucketContext, ObjectContext, S3Deps } from '../context.ts';
 import { toUploadId } from '../names.ts';
 import { emptyResponse, xmlResponse } from '../response.ts';
@@ -11,7 +11,7 @@ import { parseCompleteMultipartUpload, partNumberMax, type CompletePartSpec } fr
 import { el, isoTime } from '../xml/writer.ts';
 import { checkCannedAcl } from './buckets.ts';
 import { tagsInternalFromHeaders } from './tagging.ts';
-import { checkRequestedFullObjectChecksum, checksumFields, checksumHeaders, compositeChecksum, fullObjectChecksum, uploadChecksumType } from './checksums.ts';
+import { checkRequestedFullObjectChecksum, checksumFields, checksumHeaders, compositeChecksum, fullObjectChecksum, uploadChecksumType, checkCompleteChecksumFormat } from './checksums.ts';
 import { intParam, listingEncoder, ownerElement, quoteEtag, readXmlBody } from './common.ts';
 import { bucketOwner } from '../owners.ts';
 import { checkCopySize, openCopySource, parseCopySource, parseCopySourceRange } from './copy.ts';
@@ -107,10 +107,31 @@ function checkPartChecksums(requested: readonly CompletePartSpec[], parts: reado
   }
 }
 
+/** Internal field naming the upload an object was completed from: a retried completion answers as the first did. */
+const completedUploadField = 'completed-upload';
+
+/**
+ * The upload is gone. If it is gone because it completed into this key (a client that
+ * retries CompleteMultipartUpload after a lost answer), the object it became is the answer.
+ */
+async function completedBefore(ctx: ObjectContext, deps: S3Deps): Promise<ObjectInfo | undefined> {
+  const uploadId = ctx.query.get('uploadId') ?? '';
+  const info = await deps.store.head(ctx.bucket, ctx.key).catch(() => undefined);
+  return info !== undefined && uploadId !== '' && info.internal[completedUploadField] === uploadId ? info : undefined;
+}
+
 export const completeMultipartUpload: Handler = objectHandler(async (ctx, deps) => {
   const specs = parseCompleteMultipartUpload(await readXmlBody(ctx, deps, { checksumHeadersDescribeObject: true }));
+  checkCompleteChecksumFormat(ctx.headers);
   const precondition = writePrecondition(ctx.headers);
-  const upload = await uploadOf(ctx, deps);
+  let upload: UploadInfo;
+  try {
+    upload = await uploadOf(ctx, deps);
+  } catch (e) {
+    const done = e instanceof StorageError && e.code === 'NoSuchUpload' ? await completedBefore(ctx, deps) : undefined;
+    if (done === undefined) throw e;
+    return completeResult(ctx, deps, done);
+  }
   const info = await deps.store.completeUpload(ctx.bucket, ctx.key, upload.uploadId, specs.map((s) => ({ partNumber: s.partNumber, etag: s.etag })), {
     ...(precondition === undefined ? {} : { precondition }),
     beforeCommit: async (parts, etag) => {
@@ -122,9 +143,13 @@ export const completeMultipartUpload: Handler = objectHandler(async (ctx, deps) 
       const wantsFullObject = upload.internal[checksumFields.type] === 'FULL_OBJECT';
       const checksum = wantsFullObject ? fullObjectChecksum(upload.internal, parts.map((p) => ({ internal: p.internal, plainBytes: deps.codec.listedPart(p).size }))) : compositeChecksum(parts);
       if (wantsFullObject) checkRequestedFullObjectChecksum(ctx.headers, checksum);
-      return { ...planned, internal: { ...base, ...checksum } };
+      return { ...planned, internal: { ...base, ...checksum, [completedUploadField]: upload.uploadId } };
     },
   });
+  return completeResult(ctx, deps, info);
+});
+
+function completeResult(ctx: ObjectContext, deps: S3Deps, info: ObjectInfo): Response {
   ctx.stats.sseMode = storedSseMode(info.internal);
   const shown = deps.codec.listed(info);
   const location = `/${ctx.bucket}/${ctx.key.split('/').map(encodeURIComponent).join('/')}`;
@@ -133,7 +158,7 @@ export const completeMultipartUpload: Handler = objectHandler(async (ctx, deps) 
   const checksum = algorithm === undefined || value === undefined ? [] : [el(`Checksum${algorithm}`, value), el('ChecksumType', info.internal[checksumFields.type] ?? 'COMPOSITE')];
   const doc = el('CompleteMultipartUploadResult', el('Location', location), el('Bucket', ctx.bucket), el('Key', ctx.key), el('ETag', quoteEtag(shown.etag)), checksum);
   return xmlResponse(doc, 200, { ...storedSseHeaders(info.internal), ...checksumHeaders(info.internal) });
-});
+}
 
 export const abortMultipartUpload: Handler = objectHandler(async (ctx, deps) => {
   await deps.store.abortUpload(ctx.bucket, ctx.key, toUploadId(ctx.query.get('uploadId') ?? ''));
