@@ -5,7 +5,7 @@ import {
   CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetBucketLocationCommand,
   GetBucketVersioningCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsCommand,
   ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, S3Client, GetObjectAclCommand,
-  PutBucketPolicyCommand, GetBucketPolicyCommand, PutObjectLegalHoldCommand, GetObjectLegalHoldCommand, GetObjectRetentionCommand,
+  PutBucketPolicyCommand, GetBucketPolicyCommand, PutObjectLegalHoldCommand, GetObjectLegalHoldCommand, PutObjectLockConfigurationCommand, GetObjectRetentionCommand,
   GetBucketPolicyStatusCommand, GetBucketLifecycleConfigurationCommand, GetObjectLockConfigurationCommand, GetBucketWebsiteCommand,
   GetBucketReplicationCommand, GetPublicAccessBlockCommand, GetBucketOwnershipControlsCommand, GetBucketLoggingCommand,
   GetBucketNotificationConfigurationCommand, GetBucketRequestPaymentCommand, GetBucketAccelerateConfigurationCommand,
@@ -81,7 +81,10 @@ describe('buckets', () => {
     expect((await errorOf(s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: '{}' })))).code).toBe('NotImplemented');
     expect((await errorOf(s3.send(new GetBucketPolicyCommand({ Bucket: bucket })))).code).toBe('NoSuchBucketPolicy');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'acl', Body: 'a' }));
-    expect((await errorOf(s3.send(new PutObjectLegalHoldCommand({ Bucket: bucket, Key: 'acl', LegalHold: { Status: 'ON' } })))).code).toBe('NotImplemented');
+    expect(await errorOf(s3.send(new PutObjectLegalHoldCommand({ Bucket: bucket, Key: 'acl', LegalHold: { Status: 'ON' } })))).toEqual({ code: 'InvalidRequest', status: 400 });
+    expect(await errorOf(s3.send(new PutObjectLockConfigurationCommand({ Bucket: bucket, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } })))).toEqual({ code: 'InvalidBucketState', status: 409 });
+    // Unsupported calls on a bucket that is not there say so first.
+    expect(await errorOf(s3.send(new PutBucketPolicyCommand({ Bucket: 'sdk-no-such-bucket', Policy: '{}' })))).toEqual({ code: 'NoSuchBucket', status: 404 });
     expect(await errorOf(s3.send(new GetObjectLegalHoldCommand({ Bucket: bucket, Key: 'acl' })))).toEqual({ code: 'InvalidRequest', status: 400 });
     expect(await errorOf(s3.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: 'acl' })))).toEqual({ code: 'InvalidRequest', status: 400 });
     expect(await errorOf(s3.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: 'no-such' })))).toEqual({ code: 'NoSuchKey', status: 404 });

@@ -74,7 +74,16 @@ export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandle
 
   async function dispatch(route: Route, base: RequestContext): Promise<Response> {
     const handler = handlers[route.operation];
-    if (route.operation === 'NotImplemented') throw new S3Error('NotImplemented', `${route.detail ?? 'This operation'} is not implemented.`);
+    if (route.operation === 'NotImplemented') {
+      // Of a bucket (or object) that is not there, or not the requester's, that is the answer.
+      if (route.bucket !== undefined) {
+        const bucket = toBucketName(route.bucket);
+        await checkBucketAccess(deps, bucket, base.auth);
+        await deps.store.headBucket(bucket);
+        if (route.key !== undefined && (base.method === 'GET' || base.method === 'HEAD')) await deps.store.head(bucket, toObjectKey(route.key));
+      }
+      throw new S3Error('NotImplemented', `${route.detail ?? 'This operation'} is not implemented.`);
+    }
     if (handler.scope === 'service') return handler.run(base, deps);
     if (route.bucket === undefined) throw new S3Error('InvalidRequest', 'A bucket name is required.');
     const bucketCtx: BucketContext = { ...base, bucket: toBucketName(route.bucket) };

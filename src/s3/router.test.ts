@@ -35,7 +35,8 @@ test('operations', () => {
   expect(route('PUT', '/b', 'policy')).toMatchObject({ operation: 'NotImplemented', detail: 'PUT ?policy' });
   expect(route('PUT', '/b/k', 'tagging').operation).toBe('PutObjectTagging');
   expect(route('DELETE', '/b/k', 'tagging').operation).toBe('DeleteObjectTagging');
-  expect(route('PUT', '/b/k', 'retention').operation).toBe('NotImplemented');
+  expect(route('PUT', '/b/k', 'retention').operation).toBe('PutObjectRetention');
+  expect(route('PUT', '/b/k', 'restore').operation).toBe('NotImplemented');
   expect(route('OPTIONS', '/b/k').operation).toBe('CorsPreflight');
   expect(route('GET', '/b/k', 'attributes').operation).toBe('GetObjectAttributes');
   expect(route('PUT', '/b', 'cors').operation).toBe('PutBucketCors');

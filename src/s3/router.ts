@@ -12,7 +12,7 @@ export const s3Operations = [
   'GetBucketAccelerateConfiguration',
   'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'DeleteObjects', 'PostObject',
   'GetObject', 'HeadObject', 'PutObject', 'CopyObject', 'DeleteObject', 'GetObjectAcl', 'PutObjectAcl', 'GetObjectTagging', 'PutObjectTagging', 'DeleteObjectTagging', 'GetObjectAttributes',
-  'GetObjectRetention', 'GetObjectLegalHold',
+  'GetObjectRetention', 'GetObjectLegalHold', 'PutObjectRetention', 'PutObjectLegalHold', 'PutObjectLockConfiguration',
   'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts',
   'NotImplemented',
 ] as const;
@@ -102,6 +102,7 @@ function routeBucket(method: string, query: URLSearchParams, headers: Headers, t
       if (sub === 'acl') return op('PutBucketAcl');
       if (sub === 'cors') return op('PutBucketCors');
       if (sub === 'tagging') return op('PutBucketTagging');
+      if (sub === 'object-lock') return op('PutObjectLockConfiguration');
       return sub === 'encryption' ? op('PutBucketEncryption') : unsupported(target, `PUT ?${sub}`);
     case 'DELETE':
       if (sub === undefined) return op('DeleteBucket');
@@ -145,6 +146,8 @@ function routeObject(method: string, query: URLSearchParams, headers: Headers, t
       if (isPart) return op(copy ? 'UploadPartCopy' : 'UploadPart');
       if (sub === 'acl') return op('PutObjectAcl');
       if (sub === 'tagging') return op('PutObjectTagging');
+      if (sub === 'retention') return op('PutObjectRetention');
+      if (sub === 'legal-hold') return op('PutObjectLegalHold');
       if (sub !== undefined) return unsupported(target, `PUT ?${sub}`);
       return op(copy ? 'CopyObject' : 'PutObject');
     case 'POST':

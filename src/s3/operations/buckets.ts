@@ -32,21 +32,31 @@ export const listBuckets: Handler = serviceHandler(async (ctx, deps) => {
     el('Buckets', sorted.map((b) => el('Bucket', el('Name', b.name), el('CreationDate', isoTime(b.createdMs)), el('BucketRegion', deps.region))))));
 });
 
+async function alreadyExists(ctx: BucketContext, deps: S3Deps): Promise<S3Error> {
+  const mine = owns(await bucketOwnerKey(deps, ctx.bucket), ctx.auth);
+  return new S3Error(mine ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists', undefined, { BucketName: ctx.bucket });
+}
+
 export const createBucket: Handler = bucketHandler(async (ctx, deps) => {
-  checkCannedAcl(ctx.headers);
-  if (ctx.headers.get('x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true') {
-    throw new S3Error('NotImplemented', 'Object lock is not supported.');
-  }
   const location = parseCreateBucketConfiguration(await readXmlBody(ctx, deps));
   // us-east-1 is the empty constraint; AWS refuses to see it spelled out.
   if (location === 'us-east-1') throw new S3Error('InvalidLocationConstraint', undefined, { LocationConstraint: location });
   if (location !== '' && location !== deps.region) throw new S3Error('IllegalLocationConstraintException', undefined, { LocationConstraint: location });
+  // A taken name is the answer before any unsupported option is.
+  const exists = await deps.store.headBucket(ctx.bucket).then(() => true, (e: unknown) => {
+    if (e instanceof StorageError && e.code === 'NoSuchBucket') return false;
+    throw e;
+  });
+  if (exists) throw await alreadyExists(ctx, deps);
+  checkCannedAcl(ctx.headers);
+  if (ctx.headers.get('x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true') {
+    throw new S3Error('NotImplemented', 'Object lock is not supported.');
+  }
   try {
     await deps.store.makeBucket(ctx.bucket, ownerSettings(ctx.auth));
   } catch (e) {
     if (!(e instanceof StorageError && e.code === 'BucketExists')) throw e;
-    const mine = owns(await bucketOwnerKey(deps, ctx.bucket), ctx.auth);
-    throw new S3Error(mine ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists', undefined, { BucketName: ctx.bucket });
+    throw await alreadyExists(ctx, deps);
   }
   return emptyResponse(200, { location: `/${ctx.bucket}` });
 });
@@ -152,6 +162,13 @@ export const getBucketNotificationConfiguration = defaultConfiguration('Notifica
 export const getBucketRequestPayment = defaultConfiguration('RequestPaymentConfiguration', el('Payer', 'BucketOwner'));
 export const getBucketAccelerateConfiguration = defaultConfiguration('AccelerateConfiguration');
 export const deleteBucketPolicy = nothingToDelete;
+
+/** Object Lock can only be enabled when a bucket is created, which Cairn does not offer: AWS's answer for an existing bucket. */
+export const putObjectLockConfiguration: Handler = bucketHandler(async (ctx: BucketContext, deps: S3Deps) => {
+  await deps.store.headBucket(ctx.bucket);
+  await drainBody(ctx);
+  throw new S3Error('InvalidBucketState', 'Object Lock configuration cannot be enabled on existing buckets.');
+});
 export const deleteBucketLifecycle = nothingToDelete;
 
 /** Bucket default encryption belongs to the encryption layer; until it is plugged in there is none. */

@@ -4,6 +4,7 @@ import { S3Error } from '../errors.ts';
 import { emptyResponse, xmlResponse } from '../response.ts';
 import { el } from '../xml/writer.ts';
 import * as buckets from './buckets.ts';
+import { drainBody } from './common.ts';
 import { copyObject } from './copy.ts';
 import { deleteObject, deleteObjects } from './delete.ts';
 import { checkVersionId, getObject, headObject } from './get.ts';
@@ -34,6 +35,7 @@ const putObjectAcl = objectHandler(async (ctx, deps) => {
 const objectLockMissing = objectHandler(async (ctx, deps) => {
   checkVersionId(ctx.query);
   await deps.store.head(ctx.bucket, ctx.key);
+  await drainBody(ctx);
   throw new S3Error('InvalidRequest', 'Bucket is missing Object Lock Configuration');
 });
 
@@ -73,6 +75,9 @@ export const defaultHandlers: HandlerTable = {
   GetBucketAccelerateConfiguration: buckets.getBucketAccelerateConfiguration,
   GetObjectRetention: objectLockMissing,
   GetObjectLegalHold: objectLockMissing,
+  PutObjectRetention: objectLockMissing,
+  PutObjectLegalHold: objectLockMissing,
+  PutObjectLockConfiguration: buckets.putObjectLockConfiguration,
   GetBucketEncryption: buckets.getBucketEncryption,
   PutBucketEncryption: buckets.putBucketEncryption,
   DeleteBucketEncryption: buckets.deleteBucketEncryption,

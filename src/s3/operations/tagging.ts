@@ -86,8 +86,10 @@ export function taggingCountHeader(internal: Readonly<Record<string, string>>): 
   return n === 0 ? {} : { 'x-amz-tagging-count': String(n) };
 }
 
+/** Tags are a set: listed in key order (byte-wise), whatever order they were sent in. */
 function tagSetXml(tags: TagSet) {
-  return el('Tagging', el('TagSet', tags.map(([k, v]) => el('Tag', el('Key', k), el('Value', v)))));
+  const sorted = [...tags].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return el('Tagging', el('TagSet', sorted.map(([k, v]) => el('Tag', el('Key', k), el('Value', v)))));
 }
 
 export const getBucketTagging: Handler = bucketHandler(async (ctx, deps) => {

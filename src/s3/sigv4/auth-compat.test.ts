@@ -58,3 +58,17 @@ test('a SigV4 presigned URL with X-Amz-Expires=0 is expired (403 AccessDenied), 
   expect(codeOf(() => authenticate(zero, { credentials: testStore, clock: fixedClock(t0), region: 'us-east-1' }))).toBe('AccessDenied');
   expect(codeOf(() => authenticate(req, { credentials: testStore, clock: fixedClock(t0), region: 'us-east-1' }))).toBe('OK');
 });
+
+test('a negative X-Amz-Expires is malformed, and the message says why', async () => {
+  const t0 = Date.UTC(2024, 0, 2, 3, 4, 5);
+  const req = await oraclePresign({ method: 'GET', path: '/b/k', dateMs: t0, expiresSec: 60 });
+  const negative = { ...req, rawQuery: req.rawQuery.replace('X-Amz-Expires=60', 'X-Amz-Expires=-1000') };
+  let message = '';
+  try {
+    authenticate(negative, { credentials: testStore, clock: fixedClock(t0), region: 'us-east-1' });
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  expect(codeOf(() => authenticate(negative, { credentials: testStore, clock: fixedClock(t0), region: 'us-east-1' }))).toBe('AuthorizationQueryParametersError');
+  expect(message).toContain('non-negative');
+});

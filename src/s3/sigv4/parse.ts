@@ -106,6 +106,7 @@ export function parsePresignQuery(pairs: readonly QueryPair[]): ParsedPresignAut
   const signed = required('X-Amz-SignedHeaders');
   const expires = required('X-Amz-Expires');
   if (!amzDatePattern.test(amzDate)) throw fail('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'".');
+  if (/^-\d+$/.test(expires)) throw fail('X-Amz-Expires must be non-negative.');
   if (!/^\d{1,7}$/.test(expires)) throw fail('X-Amz-Expires should be a number.');
   const expiresSec = Number(expires);
   if (expiresSec > presignExpiresSecMax) throw fail('X-Amz-Expires must be less than a week (in seconds) that is 604800.');
