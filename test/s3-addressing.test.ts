@@ -34,7 +34,7 @@ test('virtual-host style and path style reach the same bucket', async () => {
   expect(await list.text()).toContain('<Key>dir/obj.txt</Key>');
 });
 
-test.skipIf(Bun.which('curl') === null)('Expect: 100-continue with curl --aws-sigv4', async () => {
+test.skipIf(Bun.which('curl') === null)('Expect: 100-continue with curl --aws-sigv4: continued once the handler reads, never for a refused request', async () => {
   const file = `${server.dir}/upload.bin`;
   await Bun.write(file, new Uint8Array(3 * 1024 * 1024).fill(9));
   const curl = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
@@ -48,6 +48,15 @@ test.skipIf(Bun.which('curl') === null)('Expect: 100-continue with curl --aws-si
   expect(put.err).toContain('HTTP/1.1 200');
   const head = await curl(['-I', `${server.endpoint}/vhost-bucket/curl.bin`]);
   expect(head.out.toLowerCase()).toContain(`content-length: ${3 * 1024 * 1024}`);
+  // A request refused before its body is read gets the refusal, never "100 Continue":
+  // the client does not send the body at all.
+  const forged = Bun.spawn(['curl', '-sS', '-v', '--aws-sigv4', 'aws:amz:us-east-1:s3', '--user', `${server.accessKey}:wrong-secret`, '-H', 'x-amz-content-sha256: UNSIGNED-PAYLOAD',
+    '-H', 'Expect: 100-continue', '--expect100-timeout', '20', '-T', file, `${server.endpoint}/vhost-bucket/forged.bin`], { stdout: 'pipe', stderr: 'pipe' });
+  const [forgedOut, forgedErr] = await Promise.all([new Response(forged.stdout).text(), new Response(forged.stderr).text(), forged.exited]);
+  expect(forgedErr).not.toContain('100 Continue');
+  expect(forgedErr).toContain('HTTP/1.1 403');
+  expect(forgedOut).toContain('<Code>SignatureDoesNotMatch</Code>');
+  expect((await curl(['-I', `${server.endpoint}/vhost-bucket/forged.bin`])).err).toContain('HTTP/1.1 404');
 });
 
 test('the reserved prefix is not a bucket', async () => {

@@ -98,5 +98,6 @@ export function countingReadable(source: ReadableStream<Uint8Array>, handle: Tra
       handle.done();
       await reader.cancel(reason);
     },
-  });
+    // A pass-through: it reads only when its consumer does (so Expect: 100-continue waits for the handler).
+  }, { highWaterMark: 0 });
 }

@@ -69,7 +69,32 @@ function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
   }, new ByteLengthQueuingStrategy({ highWaterMark: bodyHighWaterBytes }));
 }
 
-function toRequest(req: IncomingMessage, scheme: 'http' | 'https'): Request {
+/**
+ * For `Expect: 100-continue`: "100 Continue" goes out when the handler first asks for
+ * the body, so a request refused before that (authentication, a missing bucket, a
+ * precondition) gets its final answer without the client sending the body at all.
+ * The outer stream has no buffer of its own: only a real read reaches `pull`.
+ */
+function continuedOnFirstRead(body: ReadableStream<Uint8Array>, sendContinue: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let continued = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!continued) {
+        continued = true;
+        sendContinue();
+      }
+      const next = await reader.read();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+function toRequest(req: IncomingMessage, scheme: 'http' | 'https', sendContinue?: () => void): Request {
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i] ?? '';
@@ -83,7 +108,7 @@ function toRequest(req: IncomingMessage, scheme: 'http' | 'https'): Request {
   return new Request(`${scheme}://${host}${target.startsWith('/') ? target : `/${target}`}`, {
     method,
     headers,
-    ...(hasBody ? { body: requestBody(req), duplex: 'half' } : {}),
+    ...(hasBody ? { body: sendContinue === undefined ? requestBody(req) : continuedOnFirstRead(requestBody(req), sendContinue), duplex: 'half' } : {}),
   });
 }
 
@@ -152,12 +177,13 @@ export function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
   let inFlight = 0;
   let stopping = false;
   let onIdle: (() => void) | undefined;
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse, expectsContinue = false): void => {
     inFlight++;
     void (async () => {
       let response: Response;
       try {
-        response = await app.handle(toRequest(req, scheme));
+        const sendContinue = expectsContinue ? (): void => { if (!res.headersSent && !res.destroyed) res.writeContinue(); } : undefined;
+        response = await app.handle(toRequest(req, scheme, sendContinue));
       } catch (e) {
         o.logger.warn('request failed outside the S3 app', { error: String(e) });
         response = new Response(null, { status: 500 });
@@ -177,6 +203,7 @@ export function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
   const server = o.tls === undefined
     ? http.createServer(options, onRequest)
     : https.createServer({ ...options, cert: readFileSync(o.tls.certFile, 'utf8'), key: readFileSync(o.tls.keyFile, 'utf8') }, onRequest);
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => onRequest(req, res, true));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => {
