@@ -59,6 +59,25 @@ test.skipIf(Bun.which('curl') === null)('Expect: 100-continue with curl --aws-si
   expect((await curl(['-I', `${server.endpoint}/vhost-bucket/forged.bin`])).err).toContain('HTTP/1.1 404');
 });
 
+test('a body sent with Transfer-Encoding: chunked and no Content-Length is stored whole', async () => {
+  const data = new Uint8Array(3 * 1024 * 1024 + 11).map((_, i) => (i * 7) & 0xff);
+  const url = `${server.endpoint}/vhost-bucket/chunked.bin`;
+  const signed = signRequest({ method: 'PUT', url, payloadHash: 'UNSIGNED-PAYLOAD' }, { accessKey: server.accessKey, secretKey: server.secretKey }, systemClock);
+  signed.headers.set('x-amz-content-sha256', 'UNSIGNED-PAYLOAD');
+  const pieces = [data.subarray(0, 1000), data.subarray(1000, 2_000_000), data.subarray(2_000_000)];
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = pieces.shift();
+      if (next === undefined) controller.close();
+      else controller.enqueue(next);
+    },
+  });
+  const put = await fetch(url, { method: 'PUT', headers: signed.headers, body, duplex: 'half' } as RequestInit);
+  expect(put.status).toBe(200);
+  const got = await viaHost('GET', domain, '/vhost-bucket/chunked.bin');
+  expect(new Uint8Array(await got.arrayBuffer())).toEqual(data);
+});
+
 test('the reserved prefix is not a bucket', async () => {
   const res = await viaHost('PUT', domain, '/cairn');
   expect(await res.text()).toContain('<Code>InvalidBucketName</Code>');

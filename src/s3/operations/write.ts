@@ -22,10 +22,13 @@ export const md5OffloadBytesMin = 1024 * 1024;
 /** The request body, verified as it streams (signature, SHA-256, Content-MD5, checksums, size). */
 export function requestBody(ctx: RequestContext, deps: S3Deps, sizeBytesMax: number): PlainBody {
   const declared = ctx.headers.get('x-amz-decoded-content-length') ?? ctx.headers.get('content-length');
-  if (declared === null) throw new S3Error('MissingContentLength');
-  const declaredBytes = /^\d+$/.test(declared.trim()) ? Number(declared) : undefined;
+  // A body sent with Transfer-Encoding: chunked has no length up front (curl -T -, Go and
+  // streaming clients): it is taken as it comes, and the size limit applies as it streams.
+  const chunked = /\bchunked\b/i.test(ctx.headers.get('transfer-encoding') ?? '');
+  if (declared === null && !chunked) throw new S3Error('MissingContentLength');
+  const declaredBytes = declared !== null && /^\d+$/.test(declared.trim()) ? Number(declared) : undefined;
   if (declaredBytes !== undefined && declaredBytes > sizeBytesMax) {
-    throw new S3Error('EntityTooLarge', undefined, { ProposedSize: declared.trim(), MaxSizeAllowed: String(sizeBytesMax) });
+    throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(declaredBytes), MaxSizeAllowed: String(sizeBytesMax) });
   }
   // With Content-MD5 the verifier hashes anyway; otherwise large bodies hash beside the main thread.
   const useOffload = deps.md5Offload?.available === true && !ctx.headers.has('content-md5') && (declaredBytes ?? 0) >= md5OffloadBytesMin;
