@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { createHmac } from 'node:crypto';
 import { handleAdmin } from './router.ts';
 import { HealRunner } from './healRunner.ts';
 import { adminPrefix, type AdminDeps } from './types.ts';
@@ -89,6 +90,21 @@ describe('admin API', () => {
     expect(((await nonRoot.json()) as { code: string }).code).toBe('AccessDenied');
     expect(audit.map((a) => [a.status, a.accessKey, a.errorCode])).toEqual([[403, undefined, 'AccessDenied'], [403, 'rootuser', 'SignatureDoesNotMatch'], [403, 'plainuser', 'AccessDenied']]);
     expect(await handleAdmin(new Request('http://127.0.0.1/bucket/key'), deps)).toBeUndefined();
+  });
+
+  test('root credentials under SigV2 (which signs no body) are refused, header or query', async () => {
+    const { deps, metas } = await setup();
+    const path = `${adminPrefix}/bucket/photos/encryption`;
+    const date = new Date(deps.clock.nowMs()).toUTCString();
+    const v2 = (stringToSign: string): string => createHmac('sha1', root.secretKey).update(stringToSign).digest('base64');
+    const header = await handleAdmin(new Request(`http://127.0.0.1${path}`, {
+      method: 'PUT', body: '{"algorithm":"AES256"}', headers: { date, 'content-type': 'application/json', authorization: `AWS ${root.accessKey}:${v2(`PUT\n\napplication/json\n${date}\n${path}`)}` },
+    }), deps);
+    expect(header?.status).toBe(403);
+    const expires = String(Math.floor(deps.clock.nowMs() / 1000) + 300);
+    const query = await handleAdmin(new Request(`http://127.0.0.1${path}?AWSAccessKeyId=${root.accessKey}&Expires=${expires}&Signature=${encodeURIComponent(v2(`GET\n\n\n${expires}\n${path}`))}`), deps);
+    expect(query?.status).toBe(403);
+    expect(metas.get('photos')?.settings).toEqual({});
   });
 
   test('info reports version, erasure layout and KMS status', async () => {

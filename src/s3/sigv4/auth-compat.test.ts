@@ -1,6 +1,6 @@
 // Compatibility corners of request authentication that real clients and conformance
-// suites hit: SigV2 presigned query URLs, an empty Authorization header, X-Amz-Expires=0.
-import { expect, test } from 'bun:test';
+// suites hit: SigV2 presigned query URLs and headers, an empty Authorization header, X-Amz-Expires=0.
+import { describe, expect, test } from 'bun:test';
 import { fixedClock } from '../../util/clock.ts';
 import { S3Error } from '../errors.ts';
 import { authenticate } from './authenticate.ts';
@@ -45,10 +45,38 @@ test('a raw "+" in the signature is read as "+", not as a space', () => {
   expect(auth.accessKey).toBe('AKIAIOSFODNN7EXAMPLE');
 });
 
+// The worked examples of AWS's SigV2 header ("Authorization: AWS") documentation.
+describe('SigV2 Authorization header', () => {
+  const getDate = 'Tue, 27 Mar 2007 19:36:42 +0000';
+  const at = (date: string) => ({ credentials, clock: fixedClock(Date.parse(date) + 60_000), region: 'us-east-1' });
+  const get = (authorization: string, extra: Record<string, string> = {}) => ({ method: 'GET', rawPath: '/johnsmith/photos/puppy.jpg', rawQuery: '', headers: new Headers({ date: getDate, authorization, ...extra }) });
+
+  test('the documented GET and PUT are accepted, as unsigned payload', () => {
+    const auth = authenticate(get('AWS AKIAIOSFODNN7EXAMPLE:bWq2s1WEIj+Ydj0vQ697zp+IXMU='), at(getDate));
+    expect([auth.accessKey, auth.presigned, auth.payloadHash]).toEqual(['AKIAIOSFODNN7EXAMPLE', false, 'UNSIGNED-PAYLOAD']);
+    const putDate = 'Tue, 27 Mar 2007 21:15:45 +0000';
+    const put = { method: 'PUT', rawPath: '/johnsmith/photos/puppy.jpg', rawQuery: '', headers: new Headers({ date: putDate, 'content-type': 'image/jpeg', 'content-length': '94328', authorization: 'AWS AKIAIOSFODNN7EXAMPLE:MyyxeRY7whkBe+bq8fHCL/2kKUg=' }) };
+    expect(authenticate(put, at(putDate)).accessKey).toBe('AKIAIOSFODNN7EXAMPLE');
+  });
+
+  test('tampering, a wrong key, a skewed or missing date and streaming payloads are refused', () => {
+    const good = 'AWS AKIAIOSFODNN7EXAMPLE:bWq2s1WEIj+Ydj0vQ697zp+IXMU=';
+    expect(codeOf(() => authenticate({ ...get(good), rawPath: '/johnsmith/photos/kitten.jpg' }, at(getDate)))).toBe('SignatureDoesNotMatch');
+    expect(codeOf(() => authenticate(get(good, { 'x-amz-meta-extra': 'unsigned' }), at(getDate)))).toBe('SignatureDoesNotMatch');
+    expect(codeOf(() => authenticate(get('AWS UNKNOWNKEY:bWq2s1WEIj+Ydj0vQ697zp+IXMU='), at(getDate)))).toBe('InvalidAccessKeyId');
+    expect(codeOf(() => authenticate(get(good), { ...at(getDate), clock: fixedClock(Date.parse(getDate) + 16 * 60_000) }))).toBe('RequestTimeTooSkewed');
+    expect(codeOf(() => authenticate({ ...get(good), headers: new Headers({ authorization: good }) }, at(getDate)))).toBe('AccessDenied');
+    expect(codeOf(() => authenticate(get('AWS no-colon'), at(getDate)))).toBe('AuthorizationHeaderMalformed');
+    expect(codeOf(() => authenticate(get(good, { 'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' }), at(getDate)))).toBe('InvalidRequest');
+  });
+});
+
 test('an empty Authorization header is anonymous (AccessDenied), not a malformed signature', () => {
   const deps = { credentials, clock: fixedClock(beforeExpiryMs), region: 'us-east-1' };
   expect(codeOf(() => authenticate({ method: 'PUT', rawPath: '/b/k', rawQuery: '', headers: new Headers({ authorization: '' }) }, deps))).toBe('AccessDenied');
-  expect(codeOf(() => authenticate({ method: 'PUT', rawPath: '/b/k', rawQuery: '', headers: new Headers({ authorization: 'AWS AKIAIOSFODNN7EXAMPLE:abc' }) }, deps))).toBe('InvalidRequest');
+  // SigV2 in the header needs its Date like any signed request.
+  expect(codeOf(() => authenticate({ method: 'PUT', rawPath: '/b/k', rawQuery: '', headers: new Headers({ authorization: 'AWS AKIAIOSFODNN7EXAMPLE:abc' }) }, deps))).toBe('AccessDenied');
+  expect(codeOf(() => authenticate({ method: 'PUT', rawPath: '/b/k', rawQuery: '', headers: new Headers({ authorization: 'Bearer abc' }) }, deps))).toBe('InvalidRequest');
 });
 
 test('a SigV4 presigned URL with X-Amz-Expires=0 is expired (403 AccessDenied), not malformed', async () => {

@@ -196,7 +196,8 @@ describe('rejections', () => {
 
   test('malformed or unsupported Authorization headers', async () => {
     const h = (authorization: string): AuthRequest => ({ method: 'GET', rawPath: '/', rawQuery: '', headers: new Headers({ host: 'h', authorization, 'x-amz-date': '20261127T120000Z' }) });
-    expectS3Error(() => authenticate(h('AWS AKIA:c2lnbmF0dXJl'), deps()), 'InvalidRequest');
+    expectS3Error(() => authenticate(h('Bearer c2lnbmF0dXJl'), deps()), 'InvalidRequest');
+    expectS3Error(() => authenticate(h('AWS AKIA:c2lnbmF0dXJl'), deps()), 'InvalidAccessKeyId');
     expectS3Error(() => authenticate(h('AWS4-HMAC-SHA256 Credential=AKIAROOTEXAMPLE/20261127/us-east-1/s3/aws4_request'), deps()), 'AuthorizationHeaderMalformed');
     const sig = 'a'.repeat(64);
     expectS3Error(() => authenticate(h(`AWS4-HMAC-SHA256 Credential=AKIAROOTEXAMPLE/20261127/us-east-1/s3/aws4_reqest, SignedHeaders=host, Signature=${sig}`), deps()), 'AuthorizationHeaderMalformed');

@@ -9,7 +9,7 @@ import { ChunkSigner } from './chunk-signer.ts';
 import { deriveSigningKey, emptySha256Hex, hmacHex, sha256Hex, signaturesEqual, type SigningKeyCache } from './crypto.ts';
 import { amzDateFromHttpDate, isPresigned, parseAmzDate, parseAuthorizationHeader, parsePresignQuery } from './parse.ts';
 import type { CredentialScope, ParsedHeaderAuth, ParsedPresignAuth } from './parse.ts';
-import { checkV2Presign, isV2Presigned } from './v2-presign.ts';
+import { checkV2Presign, isV2Presigned, checkV2Header, isV2Header } from './v2-presign.ts';
 
 export const clockSkewMsMax = 15 * 60 * 1000;
 export const unsignedPayload = 'UNSIGNED-PAYLOAD';
@@ -65,6 +65,13 @@ export function authenticate(req: AuthRequest, deps: AuthDeps): AuthResult {
     const v2 = checkV2Presign(req, pairs, deps);
     // No chunk signatures exist for SigV2; the signer is never consulted for an unsigned payload.
     return { ...v2, presigned: true, payloadHash: unsignedPayload, signer: new ChunkSigner(new Uint8Array(32), '', '', '') };
+  }
+  if (authorization !== null && isV2Header(authorization)) {
+    // SigV2 signs no payload and has no streaming (aws-chunked) form.
+    const declared = req.headers.get('x-amz-content-sha256');
+    if (declared !== null && declared.startsWith('STREAMING-')) throw new S3Error('InvalidRequest', 'Streaming (aws-chunked) uploads need AWS4-HMAC-SHA256.');
+    const v2 = checkV2Header(req, pairs, authorization, { ...deps, clockSkewMsMax });
+    return { ...v2, presigned: false, payloadHash: unsignedPayload, signer: new ChunkSigner(new Uint8Array(32), '', '', '') };
   }
   let checked: Checked;
   if (authorization !== null) checked = checkHeaderAuth(parseAuthorizationHeader(authorization), req.headers, deps);

@@ -1,11 +1,14 @@
-// Legacy (SigV2) query-string authentication: `?AWSAccessKeyId=..&Expires=..&Signature=..`.
-// boto3 and botocore still presign S3 URLs this way by default with a custom endpoint, so
-// presigned links made by Python users only work if this form is accepted. Header SigV2
-// stays refused; only the query form is checked here.
+// Legacy (SigV2) authentication: the query form `?AWSAccessKeyId=..&Expires=..&Signature=..`
+// (boto3 and botocore still presign S3 URLs this way by default with a custom endpoint)
+// and the header form `Authorization: AWS <access key>:<signature>` (older clients and
+// libraries). Both sign METHOD, Content-MD5, Content-Type, a date (Expires, or Date, or
+// empty when x-amz-date is sent), the x-amz-* headers and the resource with HMAC-SHA1.
+// SigV2 signs no payload: bodies are checked only by Content-MD5 and checksums if sent.
 import { createHmac } from 'node:crypto';
 import { S3Error } from '../errors.ts';
 import { canonicalUriCandidates, type QueryPair } from './canonical.ts';
 import { signaturesEqual } from './crypto.ts';
+import { parseAmzDate } from './parse.ts';
 import type { CredentialStore } from '../credentials.ts';
 import type { Clock } from '../../util/clock.ts';
 
@@ -40,8 +43,10 @@ function canonicalAmzHeaders(headers: Headers): string {
   return lines.sort().join('');
 }
 
+type V2Deps = { credentials: CredentialStore; clock: Clock };
+
 /** Checks a SigV2 presigned request; returns the access key and whether it is the root user. */
-export function checkV2Presign(req: V2PresignRequest, pairs: readonly QueryPair[], deps: { credentials: CredentialStore; clock: Clock }): { accessKey: string; isRoot: boolean } {
+export function checkV2Presign(req: V2PresignRequest, pairs: readonly QueryPair[], deps: V2Deps): { accessKey: string; isRoot: boolean } {
   const get = (key: string): string | undefined => pairs.find((p) => p.key === key)?.value;
   const accessKey = get('AWSAccessKeyId') ?? '';
   // A raw '+' in the base64 signature arrives form-decoded as a space.
@@ -49,13 +54,38 @@ export function checkV2Presign(req: V2PresignRequest, pairs: readonly QueryPair[
   const expires = get('Expires');
   if (expires === undefined || !/^\d+$/.test(expires)) throw new S3Error('AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
   if (deps.clock.nowMs() > Number(expires) * 1000) throw new S3Error('AccessDenied', 'Request has expired');
+  return checkV2Signature(req, pairs, { accessKey, signature, dateLine: expires }, deps);
+}
+
+export function isV2Header(authorization: string): boolean {
+  return authorization.startsWith('AWS ') && !authorization.startsWith('AWS4-');
+}
+
+/** Checks `Authorization: AWS <access key>:<signature>`, with Date (or x-amz-date) within the allowed skew. */
+export function checkV2Header(req: V2PresignRequest, pairs: readonly QueryPair[], authorization: string, deps: V2Deps & { clockSkewMsMax: number }): { accessKey: string; isRoot: boolean } {
+  const m = /^AWS ([^:\s]+):(\S+)$/.exec(authorization.trim());
+  if (m === null) throw new S3Error('AuthorizationHeaderMalformed', 'The authorization header is malformed; expecting AWS <AccessKeyId>:<Signature>.');
+  const amzDate = req.headers.get('x-amz-date');
+  const date = amzDate ?? req.headers.get('date');
+  // x-amz-date may also come in SigV4's basic ISO form.
+  const dateMs = date === null ? Number.NaN : (parseAmzDate(date) ?? Date.parse(date));
+  if (!Number.isFinite(dateMs)) throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
+  if (Math.abs(deps.clock.nowMs() - dateMs) > deps.clockSkewMsMax) throw new S3Error('RequestTimeTooSkewed');
+  // With x-amz-date, the date travels among the x-amz-* headers and the Date line is empty.
+  return checkV2Signature(req, pairs, { accessKey: m[1] ?? '', signature: m[2] ?? '', dateLine: amzDate === null ? (date ?? '') : '' }, deps);
+}
+
+function checkV2Signature(req: V2PresignRequest, pairs: readonly QueryPair[], given: { accessKey: string; signature: string; dateLine: string }, deps: V2Deps): { accessKey: string; isRoot: boolean } {
+  const { accessKey, signature } = given;
   const entry = deps.credentials.lookup(accessKey);
   if (entry === undefined) throw new S3Error('InvalidAccessKeyId');
-  const head = `${req.method.toUpperCase()}\n${req.headers.get('content-md5') ?? ''}\n${req.headers.get('content-type') ?? ''}\n${expires}\n${canonicalAmzHeaders(req.headers)}`;
+  const head = `${req.method.toUpperCase()}\n${req.headers.get('content-md5') ?? ''}\n${req.headers.get('content-type') ?? ''}\n${given.dateLine}\n${canonicalAmzHeaders(req.headers)}`;
   const resourceQuery = canonicalSubresources(pairs);
   let matched = false;
   // Every candidate is computed and compared so the time taken does not reveal which matched.
-  for (const path of new Set([req.rawPath, ...canonicalUriCandidates(req.rawPath)])) {
+  // A bucket's own resource is `/bucket/` in SigV2, whether or not the slash was sent.
+  const bucketOnly = /^\/[^/]+$/.test(req.rawPath) ? [`${req.rawPath}/`] : [];
+  for (const path of new Set([req.rawPath, ...bucketOnly, ...canonicalUriCandidates(req.rawPath)])) {
     const expected = createHmac('sha1', entry.secretKey).update(`${head}${path}${resourceQuery}`).digest('base64');
     if (signaturesEqual(expected, signature)) matched = true;
   }
