@@ -13,6 +13,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startServer, type StartedServer } from './helpers/server.ts';
+import { signRequest } from '../src/s3/sigv4/index.ts';
+import { systemClock } from '../src/util/clock.ts';
 import { errorOf, sdkClient } from './helpers/clients.ts';
 import { postForm, signedPostFields } from './helpers/post.ts';
 
@@ -110,6 +112,24 @@ describe('bucket ownership', () => {
     expect(await errorOf(alice.send(new CreateBucketCommand({ Bucket: 'alice-bucket' })))).toEqual({ code: 'BucketAlreadyOwnedByYou', status: 409 });
     expect(await errorOf(root.send(new CreateBucketCommand({ Bucket: 'root-bucket' })))).toEqual({ code: 'BucketAlreadyOwnedByYou', status: 409 });
     expect(await errorOf(alice.send(new GetObjectCommand({ Bucket: 'nobody-bucket', Key: 'x' })))).toEqual({ code: 'NoSuchBucket', status: 404 });
+  });
+
+  test('root hands a bucket to a user through the admin API, and takes it back', async () => {
+    const admin = async (method: string, body?: unknown): Promise<Response> => {
+      const url = `${server.endpoint}/cairn/admin/v1/bucket/root-bucket/owner`;
+      const text = body === undefined ? undefined : JSON.stringify(body);
+      const signed = signRequest({ method, url, ...(text === undefined ? {} : { body: text }) }, { accessKey: server.accessKey, secretKey: server.secretKey }, systemClock);
+      return fetch(signed.url, { method, headers: signed.headers, ...(text === undefined ? {} : { body: text }) });
+    };
+    expect(await errorOf(alice.send(new GetObjectCommand({ Bucket: 'root-bucket', Key: 'r' })))).toEqual({ code: 'AccessDenied', status: 403 });
+    expect((await admin('PUT', { owner: 'alice' })).status).toBe(200);
+    expect(await (await admin('GET')).json()).toEqual({ owner: 'alice' });
+    expect(await (await alice.send(new GetObjectCommand({ Bucket: 'root-bucket', Key: 'r' }))).Body?.transformToString()).toBe('root data');
+    expect(await names(alice)).toEqual(['alice-bucket', 'root-bucket']);
+    expect(await errorOf(bob.send(new GetObjectCommand({ Bucket: 'root-bucket', Key: 'r' })))).toEqual({ code: 'AccessDenied', status: 403 });
+    expect((await admin('PUT', { owner: null })).status).toBe(200);
+    expect(await errorOf(alice.send(new GetObjectCommand({ Bucket: 'root-bucket', Key: 'r' })))).toEqual({ code: 'AccessDenied', status: 403 });
+    expect(await names(alice)).toEqual(['alice-bucket']);
   });
 
   test('root administers every bucket; ACLs and listings name the bucket\'s owner', async () => {

@@ -8,6 +8,7 @@ import { bandwidthMaxBytesPerSec, bandwidthMinBytesPerSec, bandwidthSettingName,
 import { encryptionSettingName, formatBucketEncryption, parseBucketEncryption, readBucketEncryption } from './bucketEncryption.ts';
 import { AdminError, json, parseJson } from './http.ts';
 import { isBucketName } from './names.ts';
+import { ownerSettingName } from '../s3/owners.ts';
 import type { AdminCall, AdminDeps, AdminHandler } from './types.ts';
 
 function requireKms(deps: AdminDeps): NonNullable<AdminDeps['kms']> {
@@ -122,6 +123,25 @@ export const bucketBandwidthPut: AdminHandler = async (call, deps) => {
 export const bucketBandwidthDelete: AdminHandler = async (call, deps) => {
   await deps.settings.putSetting(bucketOf(call), bandwidthSettingName, null);
   return json(204, null);
+};
+
+/** The user who owns a bucket (its access key), or null for root. */
+export const bucketOwnerGet: AdminHandler = async (call, deps) => {
+  return json(200, { owner: (await deps.settings.getSetting(bucketOf(call), ownerSettingName)) ?? null });
+};
+
+/** Hands a bucket to a user from the credentials file (`{"owner": "app"}`), or back to root (`{"owner": null}`). */
+export const bucketOwnerPut: AdminHandler = async (call, deps) => {
+  const bucket = bucketOf(call);
+  const body = parseJson(call.body) as { owner?: unknown } | null;
+  const owner = typeof body === 'object' && body !== null ? body.owner : undefined;
+  if (owner !== null && (typeof owner !== 'string' || deps.credentials.lookup(owner) === undefined)) {
+    throw new AdminError(400, 'InvalidArgument', 'owner must be the access key of a configured user, or null for root');
+  }
+  const userKey = owner === null || deps.credentials.lookup(owner)?.isRoot === true ? null : owner;
+  await deps.settings.putSetting(bucket, ownerSettingName, userKey);
+  call.audit.detail = { owner: userKey ?? 'root' };
+  return json(200, { owner: userKey });
 };
 
 /** Body `{}` (or none) heals everything in the background, `{"bucket"}` one bucket; `{"bucket","key"}` heals one object now. */

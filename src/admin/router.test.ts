@@ -129,6 +129,23 @@ describe('admin API', () => {
     expect(audit.find((a) => a.operation === 'admin.kms.key.rotate')).toMatchObject({ kind: 'config', kmsKeyId: 'app-key', status: 200 });
   });
 
+  test('bucket owner: handed to a configured user or back to root; unknown keys refused', async () => {
+    const { call, metas, audit } = await setup();
+    const owner = async (): Promise<unknown> => ((await (await call('GET', '/bucket/photos/owner')).json()) as { owner: unknown }).owner;
+    expect(await owner()).toBeNull();
+    expect((await call('PUT', '/bucket/photos/owner', { owner: user.accessKey })).status).toBe(200);
+    expect(metas.get('photos')?.settings).toEqual({ owner: user.accessKey });
+    expect(await owner()).toBe(user.accessKey);
+    expect((await call('PUT', '/bucket/photos/owner', { owner: 'nobody' })).status).toBe(400);
+    expect((await call('PUT', '/bucket/photos/owner', { owner: 42 })).status).toBe(400);
+    expect(await owner()).toBe(user.accessKey);
+    // Root's own key, like null, gives the bucket back to root.
+    expect((await call('PUT', '/bucket/photos/owner', { owner: root.accessKey })).status).toBe(200);
+    expect(metas.get('photos')?.settings).toEqual({});
+    expect((await call('GET', '/bucket/missing/owner')).status).toBe(404);
+    expect(audit.find((a) => a.operation === 'admin.bucket.owner.put')).toMatchObject({ kind: 'config', status: 200 });
+  });
+
   test('bucket encryption put/get/delete through the bucket setting', async () => {
     const { call, metas } = await setup();
     expect((await call('GET', '/bucket/photos/encryption')).status).toBe(404);

@@ -22,6 +22,8 @@ export type AdminOperation =
   | 'bucket.bandwidth.get'
   | 'bucket.bandwidth.put'
   | 'bucket.bandwidth.delete'
+  | 'bucket.owner.get'
+  | 'bucket.owner.put'
   | 'heal.start'
   | 'heal.status'
   | 'rewrap.start'
@@ -50,6 +52,8 @@ export const adminRoutes: Record<AdminOperation, Route> = {
   'bucket.bandwidth.get': { method: 'GET', path: ['bucket', ':bucket', 'bandwidth'], change: false, handler: h.bucketBandwidthGet },
   'bucket.bandwidth.put': { method: 'PUT', path: ['bucket', ':bucket', 'bandwidth'], change: true, handler: h.bucketBandwidthPut },
   'bucket.bandwidth.delete': { method: 'DELETE', path: ['bucket', ':bucket', 'bandwidth'], change: true, handler: h.bucketBandwidthDelete },
+  'bucket.owner.get': { method: 'GET', path: ['bucket', ':bucket', 'owner'], change: false, handler: h.bucketOwnerGet },
+  'bucket.owner.put': { method: 'PUT', path: ['bucket', ':bucket', 'owner'], change: true, handler: h.bucketOwnerPut },
   'heal.start': { method: 'POST', path: ['heal'], change: true, handler: h.healStart },
   'heal.status': { method: 'GET', path: ['heal'], change: false, handler: h.healStatus },
   'rewrap.start': { method: 'POST', path: ['rewrap'], change: true, handler: rewrapStart },
