@@ -10,6 +10,7 @@ import {
   GetBucketReplicationCommand, GetPublicAccessBlockCommand, GetBucketOwnershipControlsCommand, GetBucketLoggingCommand,
   GetBucketNotificationConfigurationCommand, GetBucketRequestPaymentCommand, GetBucketAccelerateConfigurationCommand,
   DeleteBucketPolicyCommand, DeleteBucketLifecycleCommand, PutBucketLifecycleConfigurationCommand,
+  PutPublicAccessBlockCommand, DeletePublicAccessBlockCommand, PutBucketAclCommand,
 } from '@aws-sdk/client-s3';
 import type { StartedServer } from './helpers/server.ts';
 import { errorOf, startWithBucket, stopWithClient } from './helpers/clients.ts';
@@ -62,7 +63,6 @@ describe('buckets', () => {
       [() => s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })), 'ObjectLockConfigurationNotFoundError'],
       [() => s3.send(new GetBucketWebsiteCommand({ Bucket: bucket })), 'NoSuchWebsiteConfiguration'],
       [() => s3.send(new GetBucketReplicationCommand({ Bucket: bucket })), 'ReplicationConfigurationNotFoundError'],
-      [() => s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })), 'NoSuchPublicAccessBlockConfiguration'],
       [() => s3.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket })), 'OwnershipControlsNotFoundError'],
       [() => s3.send(new GetBucketLoggingCommand({ Bucket: 'sdk-absent' })), 'NoSuchBucket'],
     ];
@@ -75,6 +75,22 @@ describe('buckets', () => {
     expect((await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }))).$metadata.httpStatusCode).toBe(204);
     expect((await s3.send(new DeleteBucketLifecycleCommand({ Bucket: bucket }))).$metadata.httpStatusCode).toBe(204);
     expect((await errorOf(s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [{ ID: 'r', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 1 } }] } })))).code).toBe('NotImplemented');
+  });
+
+  test('a public access block is kept and returned; with BlockPublicAcls a public ACL is AccessDenied, without it 501', async () => {
+    expect((await errorOf(s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })))).code).toBe('NoSuchPublicAccessBlockConfiguration');
+    expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'pab', Body: 'x', ACL: 'public-read' })))).toEqual({ code: 'NotImplemented', status: 501 });
+    const conf = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: false };
+    await s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: conf }));
+    expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration).toEqual(conf);
+    expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'pab', Body: 'x', ACL: 'public-read' })))).toEqual({ code: 'AccessDenied', status: 403 });
+    expect(await errorOf(s3.send(new PutBucketAclCommand({ Bucket: bucket, ACL: 'authenticated-read' })))).toEqual({ code: 'AccessDenied', status: 403 });
+    expect((await errorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'pab' })))).status).toBe(404);
+    // Owner-only ACLs are still fine.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'pab', Body: 'x', ACL: 'private' }));
+    expect((await s3.send(new DeletePublicAccessBlockCommand({ Bucket: bucket }))).$metadata.httpStatusCode).toBe(204);
+    expect((await errorOf(s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })))).code).toBe('NoSuchPublicAccessBlockConfiguration');
+    expect(await errorOf(s3.send(new PutPublicAccessBlockCommand({ Bucket: 'sdk-no-such-bucket', PublicAccessBlockConfiguration: conf })))).toEqual({ code: 'NoSuchBucket', status: 404 });
   });
 
   test('unsupported sub-resources answer NotImplemented or the honest empty answer', async () => {

@@ -8,7 +8,7 @@ export const s3Operations = [
   'GetBucketPolicy', 'GetBucketTagging', 'PutBucketTagging', 'DeleteBucketTagging', 'GetBucketCors', 'PutBucketCors', 'DeleteBucketCors', 'GetBucketLifecycle', 'CorsPreflight',
   'GetBucketEncryption', 'PutBucketEncryption', 'DeleteBucketEncryption',
   'GetBucketPolicyStatus', 'DeleteBucketPolicy', 'DeleteBucketLifecycle', 'GetObjectLockConfiguration', 'GetBucketWebsite', 'GetBucketReplication',
-  'GetPublicAccessBlock', 'GetBucketOwnershipControls', 'GetBucketLogging', 'GetBucketNotificationConfiguration', 'GetBucketRequestPayment',
+  'GetPublicAccessBlock', 'PutPublicAccessBlock', 'DeletePublicAccessBlock', 'GetBucketOwnershipControls', 'GetBucketLogging', 'GetBucketNotificationConfiguration', 'GetBucketRequestPayment',
   'GetBucketAccelerateConfiguration',
   'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'DeleteObjects', 'PostObject',
   'GetObject', 'HeadObject', 'PutObject', 'CopyObject', 'DeleteObject', 'GetObjectAcl', 'PutObjectAcl', 'GetObjectTagging', 'PutObjectTagging', 'DeleteObjectTagging', 'GetObjectAttributes',
@@ -103,6 +103,7 @@ function routeBucket(method: string, query: URLSearchParams, headers: Headers, t
       if (sub === 'cors') return op('PutBucketCors');
       if (sub === 'tagging') return op('PutBucketTagging');
       if (sub === 'object-lock') return op('PutObjectLockConfiguration');
+      if (sub === 'publicAccessBlock') return op('PutPublicAccessBlock');
       return sub === 'encryption' ? op('PutBucketEncryption') : unsupported(target, `PUT ?${sub}`);
     case 'DELETE':
       if (sub === undefined) return op('DeleteBucket');
@@ -110,6 +111,7 @@ function routeBucket(method: string, query: URLSearchParams, headers: Headers, t
       if (sub === 'tagging') return op('DeleteBucketTagging');
       if (sub === 'policy') return op('DeleteBucketPolicy');
       if (sub === 'lifecycle') return op('DeleteBucketLifecycle');
+      if (sub === 'publicAccessBlock') return op('DeletePublicAccessBlock');
       return sub === 'encryption' ? op('DeleteBucketEncryption') : unsupported(target, `DELETE ?${sub}`);
     case 'OPTIONS':
       return op('CorsPreflight');

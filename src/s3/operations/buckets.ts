@@ -4,7 +4,7 @@ import { S3Error } from '../errors.ts';
 import { StorageError } from '../../storage/types.ts';
 import { el, type XmlElement } from '../xml/writer.ts';
 import { isoTime } from '../xml/writer.ts';
-import { parseCreateBucketConfiguration } from '../xml/bodies.ts';
+import { parseCreateBucketConfiguration, parsePublicAccessBlock, publicAccessBlockFlags, type PublicAccessBlock } from '../xml/bodies.ts';
 import { emptyResponse, xmlResponse } from '../response.ts';
 import { drainBody, ownerElement, readXmlBody } from './common.ts';
 import { bucketHandler, serviceHandler, type Handler } from './types.ts';
@@ -13,6 +13,26 @@ import type { BucketName } from '../../storage/types.ts';
 import type { BucketContext, S3Deps } from '../context.ts';
 
 const allowedAcls = new Set(['private', 'bucket-owner-full-control', 'bucket-owner-read']);
+
+/** Canned ACLs that grant access beyond the owner: what a public access block refuses. */
+const publicAcls = new Set(['public-read', 'public-read-write', 'authenticated-read']);
+
+/**
+ * checkCannedAcl for a request on an existing bucket: where the bucket's public access
+ * block has BlockPublicAcls, a public ACL is refused as AWS refuses it (403), not as
+ * unsupported (501).
+ */
+export async function checkCannedAclOn(deps: S3Deps, bucket: BucketName, headers: Headers): Promise<void> {
+  try {
+    checkCannedAcl(headers);
+  } catch (e) {
+    const acl = headers.get('x-amz-acl')?.trim() ?? '';
+    if (publicAcls.has(acl) && (await publicAccessBlockOf(deps, bucket))?.BlockPublicAcls === true) {
+      throw new S3Error('AccessDenied', 'Access Denied: the bucket\'s public access block refuses public ACLs.');
+    }
+    throw e;
+  }
+}
 
 /** Only the owner ever has access; a canned ACL that grants others cannot be honoured. */
 export function checkCannedAcl(headers: Headers): void {
@@ -105,7 +125,7 @@ export const getBucketAcl: Handler = bucketHandler(async (ctx, deps) => {
  * whose grants are all FULL_CONTROL for the owner. Anything granting others is refused.
  */
 export async function checkAclRequest(ctx: BucketContext, deps: S3Deps): Promise<void> {
-  checkCannedAcl(ctx.headers);
+  await checkCannedAclOn(deps, ctx.bucket, ctx.headers);
   const body = await readXmlBody(ctx, deps);
   if (body.trim() === '') return;
   const permissions = [...body.matchAll(/<Permission>\s*([^<]*?)\s*<\/Permission>/g)].map((m) => m[1]);
@@ -155,7 +175,38 @@ export const getBucketLifecycle = noConfiguration('NoSuchLifecycleConfiguration'
 export const getObjectLockConfiguration = noConfiguration('ObjectLockConfigurationNotFoundError');
 export const getBucketWebsite = noConfiguration('NoSuchWebsiteConfiguration');
 export const getBucketReplication = noConfiguration('ReplicationConfigurationNotFoundError');
-export const getPublicAccessBlock = noConfiguration('NoSuchPublicAccessBlockConfiguration');
+/** Bucket setting holding the PublicAccessBlockConfiguration (JSON of its four flags). */
+const publicAccessBlockSettingName = 'public-access-block';
+
+async function publicAccessBlockOf(deps: S3Deps, bucket: BucketName): Promise<PublicAccessBlock | undefined> {
+  const stored = (await deps.store.getBucketMeta(bucket)).settings[publicAccessBlockSettingName];
+  return stored === undefined ? undefined : (JSON.parse(stored) as PublicAccessBlock);
+}
+
+/**
+ * Public access blocks are kept and returned as sent. No bucket or object can be public
+ * in Cairn, so every setting already holds; BlockPublicAcls also turns the refusal of a
+ * public canned ACL from 501 into AWS's 403.
+ */
+export const getPublicAccessBlock: Handler = bucketHandler(async (ctx, deps) => {
+  const block = await publicAccessBlockOf(deps, ctx.bucket);
+  if (block === undefined) throw new S3Error('NoSuchPublicAccessBlockConfiguration', undefined, { BucketName: ctx.bucket });
+  return xmlResponse(el('PublicAccessBlockConfiguration', publicAccessBlockFlags.map((f) => el(f, String(block[f])))));
+});
+
+export const putPublicAccessBlock: Handler = bucketHandler(async (ctx, deps) => {
+  await deps.store.headBucket(ctx.bucket);
+  const block = parsePublicAccessBlock(await readXmlBody(ctx, deps));
+  await deps.store.putBucketSetting(ctx.bucket, publicAccessBlockSettingName, JSON.stringify(block));
+  return emptyResponse(200);
+});
+
+export const deletePublicAccessBlock: Handler = bucketHandler(async (ctx, deps) => {
+  await deps.store.headBucket(ctx.bucket);
+  await drainBody(ctx);
+  await deps.store.putBucketSetting(ctx.bucket, publicAccessBlockSettingName, null);
+  return emptyResponse(204);
+});
 export const getBucketOwnershipControls = noConfiguration('OwnershipControlsNotFoundError');
 export const getBucketLogging = defaultConfiguration('BucketLoggingStatus');
 export const getBucketNotificationConfiguration = defaultConfiguration('NotificationConfiguration');

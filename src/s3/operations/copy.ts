@@ -9,7 +9,7 @@ import type { ReadPlan } from '../codec.ts';
 import { toBucketName, toObjectKey } from '../names.ts';
 import { xmlResponse } from '../response.ts';
 import { el, isoTime } from '../xml/writer.ts';
-import { checkCannedAcl } from './buckets.ts';
+import { checkCannedAclOn } from './buckets.ts';
 import { checksumFields } from './checksums.ts';
 import { quoteEtag } from './common.ts';
 import { checkCopySourceConditions, writePrecondition } from './conditions.ts';
@@ -103,7 +103,7 @@ function copyResult(etag: string, modTimeMs: number, headers: Record<string, str
 }
 
 export const copyObject: Handler = objectHandler(async (ctx, deps) => {
-  checkCannedAcl(ctx.headers);
+  await checkCannedAclOn(deps, ctx.bucket, ctx.headers);
   refuseUnsupportedWriteHeaders(ctx.headers);
   const source = parseCopySource(ctx.headers);
   const directive = metadataDirective(ctx.headers);

@@ -68,6 +68,8 @@ export const defaultHandlers: HandlerTable = {
   GetBucketWebsite: buckets.getBucketWebsite,
   GetBucketReplication: buckets.getBucketReplication,
   GetPublicAccessBlock: buckets.getPublicAccessBlock,
+  PutPublicAccessBlock: buckets.putPublicAccessBlock,
+  DeletePublicAccessBlock: buckets.deletePublicAccessBlock,
   GetBucketOwnershipControls: buckets.getBucketOwnershipControls,
   GetBucketLogging: buckets.getBucketLogging,
   GetBucketNotificationConfiguration: buckets.getBucketNotificationConfiguration,

@@ -9,7 +9,7 @@ import { toUploadId } from '../names.ts';
 import { emptyResponse, xmlResponse } from '../response.ts';
 import { parseCompleteMultipartUpload, partNumberMax, type CompletePartSpec } from '../xml/bodies.ts';
 import { el, isoTime } from '../xml/writer.ts';
-import { checkCannedAcl } from './buckets.ts';
+import { checkCannedAclOn } from './buckets.ts';
 import { tagsInternalFromHeaders } from './tagging.ts';
 import { checkRequestedFullObjectChecksum, checksumFields, checksumHeaders, compositeChecksum, fullObjectChecksum, uploadChecksumType, checkCompleteChecksumFormat } from './checksums.ts';
 import { intParam, listingEncoder, ownerElement, quoteEtag, readXmlBody } from './common.ts';
@@ -36,7 +36,7 @@ async function uploadOf(ctx: ObjectContext, deps: S3Deps): Promise<UploadInfo> {
 }
 
 export const createMultipartUpload: Handler = objectHandler(async (ctx, deps) => {
-  checkCannedAcl(ctx.headers);
+  await checkCannedAclOn(deps, ctx.bucket, ctx.headers);
   refuseUnsupportedWriteHeaders(ctx.headers);
   const userMeta = metaFromHeaders(ctx.headers, deps.limits.userMetaBytesMax);
   const algorithmHeader = ctx.headers.get('x-amz-checksum-algorithm');

@@ -11,7 +11,7 @@ import { checkPolicy, checkPostSignature, type PolicyLimits } from '../post/poli
 import { emptyResponse, xmlResponse } from '../response.ts';
 import { parseTagging } from '../xml/bodies.ts';
 import { el } from '../xml/writer.ts';
-import { checkCannedAcl } from './buckets.ts';
+import { checkCannedAclOn } from './buckets.ts';
 import { metaFromHeaders, refuseUnsupportedWriteHeaders, storageClassInternal } from './meta.ts';
 import { validateTags, withTags } from './tagging.ts';
 import { bucketHandler, type Handler } from './types.ts';
@@ -86,7 +86,7 @@ export const postObject: Handler = bucketHandler(async (ctx, deps) => {
     if (!headers.has('content-type') && form.file.contentType !== undefined) headers.set('content-type', form.file.contentType);
     const acl = form.fields.get('acl');
     if (acl !== undefined) headers.set('x-amz-acl', acl);
-    checkCannedAcl(headers);
+    await checkCannedAclOn(deps, ctx.bucket, headers);
     refuseUnsupportedWriteHeaders(headers);
     const userMeta = metaFromHeaders(headers, deps.limits.userMetaBytesMax);
     // The form's `tagging` field is a Tagging XML document.

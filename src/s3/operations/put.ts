@@ -1,7 +1,7 @@
 // PutObject: metadata from headers, conditional writes, streamed verified body.
 import type { ObjectContext, S3Deps } from '../context.ts';
 import { emptyResponse } from '../response.ts';
-import { checkCannedAcl } from './buckets.ts';
+import { checkCannedAclOn } from './buckets.ts';
 import { writePrecondition } from './conditions.ts';
 import { metaFromHeaders, refuseUnsupportedWriteHeaders, storageClassInternal } from './meta.ts';
 import { objectHandler, type Handler } from './types.ts';
@@ -9,7 +9,7 @@ import { tagsInternalFromHeaders } from './tagging.ts';
 import { requestBody, writeObject, writeResponseHeaders } from './write.ts';
 
 export const putObject: Handler = objectHandler(async (ctx: ObjectContext, deps: S3Deps) => {
-  checkCannedAcl(ctx.headers);
+  await checkCannedAclOn(deps, ctx.bucket, ctx.headers);
   refuseUnsupportedWriteHeaders(ctx.headers);
   const userMeta = metaFromHeaders(ctx.headers, deps.limits.userMetaBytesMax);
   const precondition = writePrecondition(ctx.headers);

@@ -72,6 +72,21 @@ export function parseCreateBucketConfiguration(text: string): string {
   return optionalChild(tree, 'LocationConstraint')?.text.trim() ?? '';
 }
 
+export const publicAccessBlockFlags = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
+export type PublicAccessBlock = Record<(typeof publicAccessBlockFlags)[number], boolean>;
+
+/** A PublicAccessBlockConfiguration: four optional booleans (absent is false). */
+export function parsePublicAccessBlock(text: string): PublicAccessBlock {
+  const tree = root(text, 'PublicAccessBlockConfiguration');
+  onlyChildren(tree, [...publicAccessBlockFlags]);
+  const flag = (name: (typeof publicAccessBlockFlags)[number]): boolean => {
+    const v = optionalChild(tree, name)?.text.trim().toLowerCase();
+    if (v !== undefined && v !== 'true' && v !== 'false') throw new S3Error('MalformedXML');
+    return v === 'true';
+  };
+  return { BlockPublicAcls: flag('BlockPublicAcls'), IgnorePublicAcls: flag('IgnorePublicAcls'), BlockPublicPolicy: flag('BlockPublicPolicy'), RestrictPublicBuckets: flag('RestrictPublicBuckets') };
+}
+
 /** A Tagging document's tags, in order, not yet validated (see operations/tagging.ts). */
 export function parseTagging(text: string): [string, string][] {
   const tree = root(text, 'Tagging');
