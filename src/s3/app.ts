@@ -116,7 +116,8 @@ export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandle
       route = routeRequest(req.method, query, req.headers, targetOf(raw.rawPath, req.headers.get('host'), deps.domain));
       // A form upload is signed inside its body (the policy), and a CORS preflight is not
       // signed at all (as on S3): their handlers check what there is.
-      const auth = route.operation === 'PostObject' || route.operation === 'CorsPreflight' ? formSignedAuth : authenticate(raw, { credentials: deps.credentials, clock: deps.clock, region: deps.region, keyCache: deps.keyCache });
+      const signed = isVirtualHost(req, deps.domain) ? { ...raw, virtualHostBucket: route.bucket } : raw;
+      const auth = route.operation === 'PostObject' || route.operation === 'CorsPreflight' ? formSignedAuth : authenticate(signed, { credentials: deps.credentials, clock: deps.clock, region: deps.region, keyCache: deps.keyCache });
       accessKey = auth.accessKey === '' ? undefined : auth.accessKey;
       res = await dispatch(route, { requestId, req, method: req.method, headers: req.headers, query, auth, startedMs, stats });
     } catch (e) {

@@ -59,6 +59,12 @@ describe('SigV2 Authorization header', () => {
     expect(authenticate(put, at(putDate)).accessKey).toBe('AKIAIOSFODNN7EXAMPLE');
   });
 
+  test('a virtual-host request signs its bucket as the resource\'s first segment (the documented example)', () => {
+    const req = { method: 'GET', rawPath: '/photos/puppy.jpg', rawQuery: '', headers: new Headers({ date: getDate, authorization: 'AWS AKIAIOSFODNN7EXAMPLE:qgk2+6Sv9/oM7G3qLEjTH1a1l1g=' }), virtualHostBucket: 'awsexamplebucket1' };
+    expect(authenticate(req, at(getDate)).accessKey).toBe('AKIAIOSFODNN7EXAMPLE');
+    expect(codeOf(() => authenticate({ ...req, virtualHostBucket: 'otherbucket' }, at(getDate)))).toBe('SignatureDoesNotMatch');
+  });
+
   test('tampering, a wrong key, a skewed or missing date and streaming payloads are refused', () => {
     const good = 'AWS AKIAIOSFODNN7EXAMPLE:bWq2s1WEIj+Ydj0vQ697zp+IXMU=';
     expect(codeOf(() => authenticate({ ...get(good), rawPath: '/johnsmith/photos/kitten.jpg' }, at(getDate)))).toBe('SignatureDoesNotMatch');

@@ -21,6 +21,8 @@ export interface AuthRequest {
   /** Query as received, without or with the leading '?'. */
   rawQuery: string;
   headers: Headers;
+  /** The bucket named by the Host (virtual-host style): SigV2 signs it as the resource's first segment. */
+  virtualHostBucket?: string | undefined;
 }
 
 export interface AuthDeps {

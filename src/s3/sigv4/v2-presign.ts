@@ -25,6 +25,7 @@ export interface V2PresignRequest {
   method: string;
   rawPath: string;
   headers: Headers;
+  virtualHostBucket?: string | undefined;
 }
 
 export function isV2Presigned(pairs: readonly QueryPair[]): boolean {
@@ -83,9 +84,11 @@ function checkV2Signature(req: V2PresignRequest, pairs: readonly QueryPair[], gi
   const resourceQuery = canonicalSubresources(pairs);
   let matched = false;
   // Every candidate is computed and compared so the time taken does not reveal which matched.
+  // The resource starts with the bucket, also when the Host named it (virtual-host style).
+  const rawPath = req.virtualHostBucket === undefined ? req.rawPath : `/${req.virtualHostBucket}${req.rawPath}`;
   // A bucket's own resource is `/bucket/` in SigV2, whether or not the slash was sent.
-  const bucketOnly = /^\/[^/]+$/.test(req.rawPath) ? [`${req.rawPath}/`] : [];
-  for (const path of new Set([req.rawPath, ...bucketOnly, ...canonicalUriCandidates(req.rawPath)])) {
+  const bucketOnly = /^\/[^/]+$/.test(rawPath) ? [`${rawPath}/`] : [];
+  for (const path of new Set([rawPath, ...bucketOnly, ...canonicalUriCandidates(rawPath)])) {
     const expected = createHmac('sha1', entry.secretKey).update(`${head}${path}${resourceQuery}`).digest('base64');
     if (signaturesEqual(expected, signature)) matched = true;
   }
