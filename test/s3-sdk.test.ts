@@ -58,7 +58,6 @@ describe('buckets', () => {
 
   test('configurations a bucket cannot have read as "none configured", as on an unconfigured AWS bucket', async () => {
     const missing: [() => Promise<unknown>, string][] = [
-      [() => s3.send(new GetBucketPolicyStatusCommand({ Bucket: bucket })), 'NoSuchBucketPolicy'],
       [() => s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), 'NoSuchLifecycleConfiguration'],
       [() => s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })), 'ObjectLockConfigurationNotFoundError'],
       [() => s3.send(new GetBucketWebsiteCommand({ Bucket: bucket })), 'NoSuchWebsiteConfiguration'],
@@ -71,6 +70,7 @@ describe('buckets', () => {
     const notes = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
     expect([notes.TopicConfigurations, notes.QueueConfigurations, notes.LambdaFunctionConfigurations].every((l) => l === undefined || l.length === 0)).toBe(true);
     expect((await s3.send(new GetBucketRequestPaymentCommand({ Bucket: bucket }))).Payer).toBe('BucketOwner');
+    expect((await s3.send(new GetBucketPolicyStatusCommand({ Bucket: bucket }))).PolicyStatus?.IsPublic).toBe(false);
     expect((await s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket: bucket }))).Status).toBeUndefined();
     expect((await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }))).$metadata.httpStatusCode).toBe(204);
     expect((await s3.send(new DeleteBucketLifecycleCommand({ Bucket: bucket }))).$metadata.httpStatusCode).toBe(204);

@@ -170,7 +170,8 @@ const nothingToDelete: Handler = bucketHandler(async (ctx: BucketContext, deps: 
 });
 
 export const getBucketPolicy = noConfiguration('NoSuchBucketPolicy');
-export const getBucketPolicyStatus = noConfiguration('NoSuchBucketPolicy');
+/** Nothing in Cairn can be public: the status answers the question asked. */
+export const getBucketPolicyStatus = defaultConfiguration('PolicyStatus', el('IsPublic', 'false'));
 export const getBucketLifecycle = noConfiguration('NoSuchLifecycleConfiguration');
 export const getObjectLockConfiguration = noConfiguration('ObjectLockConfigurationNotFoundError');
 export const getBucketWebsite = noConfiguration('NoSuchWebsiteConfiguration');
