@@ -82,6 +82,8 @@ export async function headBucket(ctx: StoreContext, bucket: BucketName): Promise
 }
 
 export async function listBuckets(ctx: StoreContext): Promise<BucketInfo[]> {
+  // Without a read quorum of drives no listing is complete: fail rather than list less.
+  if (ctx.drives.filter((d) => d.online).length < ctx.readQuorum) throw quorumLost('list buckets');
   const names = new Set<string>();
   for (const d of listingDrives(ctx)) for (const n of await d.readdir(bucketsDir).catch(() => [])) names.add(n);
   const out: BucketInfo[] = [];
@@ -91,7 +93,15 @@ export async function listBuckets(ctx: StoreContext): Promise<BucketInfo[]> {
     } catch {
       continue;
     }
-    const b = await readBucket(ctx, name);
+    let b: Awaited<ReturnType<typeof readBucket>>;
+    try {
+      b = await readBucket(ctx, name);
+    } catch (err) {
+      // One bucket whose document cannot be read (too few drives, or corrupt copies) must not fail the whole listing.
+      if (!(err instanceof StorageError && err.code === 'QuorumLost')) throw err;
+      ctx.logger.error('bucket left out of the listing: its metadata cannot be read', { bucket: name, reason: err.message });
+      continue;
+    }
     if (b !== null) out.push({ name: name as BucketName, createdMs: b.meta.createdMs });
   }
   return out;

@@ -15,7 +15,7 @@ export interface DocRead {
   seq: number;
   /** Drives holding a valid copy of that newest version. */
   copies: number;
-  /** Drives that answered (held a copy or definitely did not). */
+  /** Drives that answered (held a valid copy or definitely none; a corrupt copy is no answer). */
   answered: number;
 }
 
@@ -52,19 +52,31 @@ async function readDocOnce(ctx: StoreContext, rel: string): Promise<DocRead & { 
   let best: { seq: number; payload: Uint8Array } | null = null;
   let copies = 0;
   let answered = 0;
+  let corrupt = 0;
   for (const [i, r] of results.entries()) {
     if (!r.ok) continue;
-    answered++;
-    const doc = r.value === null ? null : decodeDoc(r.value);
-    if (doc === null) {
+    if (r.value === null) {
+      answered++;
       missing[i] = true;
       continue;
     }
+    const doc = decodeDoc(r.value);
+    // A copy that is there but does not decode (bit rot, a torn file) says a document
+    // exists without saying which: it must not count as "no document" (that would turn
+    // a damaged bucket into NoSuchBucket, or a damaged keystore into an empty one).
+    if (doc === null) {
+      corrupt++;
+      continue;
+    }
+    answered++;
     if (best === null || doc.seq > best.seq) {
       best = doc;
       copies = 1;
     } else if (doc.seq === best.seq) copies++;
   }
+  // Only corrupt copies and no valid one: the document is unreadable, never "absent"
+  // (an absent keystore would be started afresh over the damaged one).
+  if (best === null && corrupt > 0) answered = 0;
   return { payload: best?.payload ?? null, seq: best?.seq ?? 0, copies, answered, missing };
 }
 

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test';
+import { readdir } from 'node:fs/promises';
 import { StorageError } from './types.ts';
 import { b, bodyOf, k, openTestStore, plain, randomBytes, readAll, sha, shaOfStream, tempDrives, type TempDrives } from './test-helpers.ts';
 
@@ -194,4 +195,37 @@ test('a drive whose format file is corrupt or gone starts offline and untouched;
   await makeDir(stranger, { recursive: true });
   await writeFile(join(stranger, 'notes.txt'), 'not a drive');
   await expect(openTestStore([t.paths[0]!, stranger, t.paths[2]!, t.paths[3]!])).rejects.toThrow(/drive 1 .*no Cairn format file/);
+});
+
+test('corrupt bucket documents: read around while a quorum of copies is good, 503 (never NoSuchBucket) once it is not', async () => {
+  const { t, store } = await fresh(4);
+  await store.makeBucket(b('other'));
+  await store.put(b('bkt'), k('o'), bodyOf(randomBytes(1000, 1)), plain);
+  const doc = (i: number): string => `${t.paths[i]}/buckets/bkt/bucket.meta`;
+  await Bun.write(doc(0), 'garbage');
+  await Bun.write(doc(1), '');
+  expect(String((await store.headBucket(b('bkt'))).name)).toBe('bkt');
+  expect((await store.list(b('bkt'), { prefix: '', delimiter: '', marker: '', maxKeys: 10 })).objects.map((o) => String(o.key))).toEqual(['o']);
+  await Bun.write(doc(2), 'rot');
+  await expect(store.headBucket(b('bkt'))).rejects.toMatchObject({ code: 'QuorumLost' });
+  await expect(store.makeBucket(b('bkt'))).rejects.toMatchObject({ code: 'QuorumLost' });
+  // The damaged bucket is left out of the bucket list; the others are still listed.
+  expect((await store.listBuckets()).map((x) => String(x.name))).toEqual(['other']);
+  await store.close();
+});
+
+test('a system document left only in corrupt copies is unreadable (503), never taken as absent', async () => {
+  const { t, store } = await fresh(4);
+  await store.writeSystem('kms/keystore', new TextEncoder().encode('sealed keys'));
+  const files = await readdir(`${t.paths[0]}/.cairn.sys/system`);
+  expect(files).toHaveLength(1);
+  const rel = `system/${files[0]!}`;
+  await Bun.write(`${t.paths[0]}/.cairn.sys/${rel}`, 'rot');
+  expect(new TextDecoder().decode((await store.readSystem('kms/keystore'))!)).toBe('sealed keys');
+  for (const i of [1, 2]) await Bun.write(`${t.paths[i]}/.cairn.sys/${rel}`, 'rot');
+  await expect(store.readSystem('kms/keystore')).rejects.toMatchObject({ code: 'QuorumLost' });
+  // Even with the last good copy gone as well, corrupt copies are no "absent" answer.
+  await Bun.$`rm -f ${`${t.paths[3]}/.cairn.sys/${rel}`}`.quiet();
+  await expect(store.readSystem('kms/keystore')).rejects.toMatchObject({ code: 'QuorumLost' });
+  await store.close();
 });
