@@ -1,7 +1,7 @@
 // Buckets: a directory per drive plus a replicated, versioned bucket document.
 import { listingDrives, quorumLost, type StoreContext } from './context.ts';
 import { bucketMetaName, bucketRel, bucketsDir, checkBucketName, multipartDir } from './paths.ts';
-import { readDoc, removeDoc, writeDoc } from './replicated.ts';
+import { readDoc, removeDoc, unreadable, writeDoc } from './replicated.ts';
 import { StorageError, type BucketInfo, type BucketMeta, type BucketName } from './types.ts';
 
 interface BucketDoc extends BucketMeta {
@@ -16,7 +16,7 @@ export async function readBucket(ctx: StoreContext, bucket: string): Promise<{ m
   checkBucketName(bucket);
   const r = await readDoc(ctx, docRel(bucket));
   if (r.payload === null || r.copies < ctx.readQuorum) {
-    if (r.answered < ctx.readQuorum) throw quorumLost('bucket');
+    if (r.answered < ctx.readQuorum) throw unreadable(r, 'bucket');
     return null;
   }
   const doc = JSON.parse(new TextDecoder().decode(r.payload)) as BucketDoc;

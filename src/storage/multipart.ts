@@ -8,7 +8,7 @@ import { commitObject, type DriveCommit } from './commit.ts';
 import { listingDrives, newId, onAllDrives, quorumLost, type StoreContext } from './context.ts';
 import { encodeBody, removeTmp } from './objects.ts';
 import { checkBucketName, checkKey, multipartDir, objectRel, uploadRel } from './paths.ts';
-import { readDoc, removeDoc, writeDoc } from './replicated.ts';
+import { readDoc, removeDoc, writeDoc, unreadable } from './replicated.ts';
 import { StorageError, type BucketName, type CompletePart, type ListPartsResult, type ListUploadsResult, type ObjectInfo, type ObjectKey, type PartInfo, type PutOptions, type UploadId, type UploadInfo, type BeforeCommitResult } from './types.ts';
 import { checkUserMetaSize, type StoredPart } from './meta.ts';
 
@@ -46,7 +46,7 @@ export async function createUpload(ctx: StoreContext, bucket: BucketName, key: O
 async function readUpload(ctx: StoreContext, bucket: string, uploadId: string): Promise<UploadInfo | null> {
   const r = await readDoc(ctx, `${uploadDir(bucket, uploadId)}/${uploadDocName}`);
   if (r.payload === null || r.copies < ctx.readQuorum) {
-    if (r.answered < ctx.readQuorum) throw quorumLost('read upload');
+    if (r.answered < ctx.readQuorum) throw unreadable(r, 'read upload');
     return null;
   }
   return dec<UploadInfo>(r.payload);

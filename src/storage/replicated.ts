@@ -3,6 +3,7 @@
 // and a write must reach the write quorum.
 import { confirmMissing, onAllDrives, quorumLost, type StoreContext } from './context.ts';
 import { toStorageError } from './drive.ts';
+import { StorageError } from './types.ts';
 
 const magic = 'CAIRNDOC';
 const docVersion = 1;
@@ -17,6 +18,13 @@ export interface DocRead {
   copies: number;
   /** Drives that answered (held a valid copy or definitely none; a corrupt copy is no answer). */
   answered: number;
+  /** Drives whose copy is there but does not decode. */
+  corrupt: number;
+}
+
+/** The error for a read without enough answers, naming corrupt copies when that is the cause. */
+export function unreadable(r: DocRead, what: string): StorageError {
+  return r.corrupt > 0 ? new StorageError('QuorumLost', `${what}: not enough readable copies (${r.corrupt} corrupt)`) : quorumLost(what);
 }
 
 function encodeDoc(seq: number, payload: Uint8Array): Uint8Array {
@@ -77,7 +85,7 @@ async function readDocOnce(ctx: StoreContext, rel: string): Promise<DocRead & { 
   // Only corrupt copies and no valid one: the document is unreadable, never "absent"
   // (an absent keystore would be started afresh over the damaged one).
   if (best === null && corrupt > 0) answered = 0;
-  return { payload: best?.payload ?? null, seq: best?.seq ?? 0, copies, answered, missing };
+  return { payload: best?.payload ?? null, seq: best?.seq ?? 0, copies, answered, corrupt, missing };
 }
 
 export async function writeDoc(ctx: StoreContext, rel: string, seq: number, payload: Uint8Array): Promise<void> {

@@ -223,7 +223,10 @@ test('a system document left only in corrupt copies is unreadable (503), never t
   await Bun.write(`${t.paths[0]}/.cairn.sys/${rel}`, 'rot');
   expect(new TextDecoder().decode((await store.readSystem('kms/keystore'))!)).toBe('sealed keys');
   for (const i of [1, 2]) await Bun.write(`${t.paths[i]}/.cairn.sys/${rel}`, 'rot');
-  await expect(store.readSystem('kms/keystore')).rejects.toMatchObject({ code: 'QuorumLost' });
+  await expect(store.readSystem('kms/keystore')).rejects.toMatchObject({ code: 'QuorumLost', message: expect.stringContaining('3 corrupt') });
+  // Nor is it overwritten: its newest version is unknown.
+  await expect(store.writeSystem('kms/keystore', new TextEncoder().encode('fresh keys'))).rejects.toMatchObject({ code: 'QuorumLost' });
+  expect(await Bun.file(`${t.paths[1]}/.cairn.sys/${rel}`).text()).toBe('rot');
   // Even with the last good copy gone as well, corrupt copies are no "absent" answer.
   await Bun.$`rm -f ${`${t.paths[3]}/.cairn.sys/${rel}`}`.quiet();
   await expect(store.readSystem('kms/keystore')).rejects.toMatchObject({ code: 'QuorumLost' });
