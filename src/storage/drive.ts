@@ -1,6 +1,6 @@
 // One drive directory: path-safe file helpers, crash-safe atomic writes
 // (temp file, fsync, rename, fsync directory) and error classification.
-import { link, mkdir, open, readdir, rename, rm, rmdir, stat, statfs, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, rmdir, stat, statfs, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StorageError } from './types.ts';
 import { formatFile, tmpDir } from './paths.ts';
@@ -152,12 +152,32 @@ export class Drive {
     }
   }
 
+  /**
+   * Runs a write of a new temp file; if the temp directory was removed from under a
+   * formatted drive (a clean-up gone too far), makes it again and retries once. A drive
+   * without its format file is left alone: it is wiped or damaged, and start-up decides.
+   */
+  async withTempDir<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isNotFound(err) || (await this.exists(tmpDir)) || !(await this.exists(formatFile))) throw err;
+      await this.mkdirp(tmpDir);
+      return write();
+    }
+  }
+
+  /** Opens a new temp file (`tmpRel()`) for writing. */
+  openTemp(rel: string): Promise<FileHandle> {
+    return this.withTempDir(() => open(this.abs(rel), 'w'));
+  }
+
   /** Writes a whole small file crash-safely: temp, fsync, rename, fsync directory. */
   async writeAtomic(rel: string, data: Uint8Array): Promise<void> {
     const tmp = this.tmpRel();
     try {
       if (this.fsyncEnabled) {
-        const fh = await open(this.abs(tmp), 'w');
+        const fh = await this.openTemp(tmp);
         try {
           await fh.writeFile(data);
           await fh.sync();
@@ -167,7 +187,7 @@ export class Drive {
       } else {
         // One trip to the I/O threads instead of three (open, write, close); not Bun.write,
         // which writes small files synchronously on the main thread.
-        await writeFile(this.abs(tmp), data);
+        await this.withTempDir(() => writeFile(this.abs(tmp), data));
       }
       await this.renameCreatingDir(tmp, rel);
       await this.fsyncPath(dirname(rel));

@@ -2,7 +2,7 @@
 // bitrot header per shard block -> one temp file per drive, written concurrently.
 // Two block buffers alternate so the next block fills while the last one writes;
 // memory stays at 2 blocks (+ parity) whatever the object size.
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { rm, type FileHandle } from 'node:fs/promises';
 import { assert } from '../util/assert.ts';
 import { hashBytes, writeHash } from './bitrot.ts';
 import { toStorageError, type Drive } from './drive.ts';
@@ -262,7 +262,7 @@ async function writeSink(s: Sink, bytes: Uint8Array): Promise<void> {
   }
   try {
     if (s.fh === null) {
-      s.fh = await open(s.target.drive.abs(s.rel), 'w');
+      s.fh = await s.target.drive.openTemp(s.rel);
       const held = s.held ?? [];
       s.held = null;
       if (s.positionBytes > 0) await writeAll(s.fh, concat(held, s.positionBytes), 0);
@@ -280,7 +280,7 @@ async function closeSink(s: Sink, fsync: boolean): Promise<void> {
     // Nothing was written but inline output is not allowed (an empty part): the caller
     // moves a shard file into place, so it must exist, empty.
     try {
-      s.fh = await open(s.target.drive.abs(s.rel), 'w');
+      s.fh = await s.target.drive.openTemp(s.rel);
       s.held = null;
     } catch (err) {
       failSink(s, err);

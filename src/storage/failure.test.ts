@@ -209,3 +209,17 @@ describe('small (inline) objects and the scanner', () => {
     await store.close();
   });
 });
+
+test('a temp directory removed from under running drives is made again: writes and heals go on', async () => {
+  const t = await tempDrives(4);
+  temps.push(t);
+  const store = await openTestStore(t.paths);
+  await store.makeBucket(b('bkt'));
+  for (const i of [0, 1, 2]) await rm(join(t.paths[i]!, '.cairn.sys', 'tmp'), { recursive: true });
+  const data = randomBytes(3 * mib + 5, 77);
+  await store.put(b('bkt'), k('after'), bodyOf(data), plain);
+  await store.put(b('bkt'), k('small'), bodyOf(randomBytes(100, 1)), plain);
+  expect(sha(await readAll((await store.get(b('bkt'), k('after'))).stream))).toBe(sha(data));
+  expect((await store.info()).drives.filter((d) => d.state !== 'online')).toEqual([]);
+  await store.close();
+});

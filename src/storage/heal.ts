@@ -63,7 +63,7 @@ async function shardFileGood(d: Drive, rel: string, g: PartGeometry, deep: boole
 /** Rebuilds one part's shards for the target drives into temp files; returns their temp paths. */
 async function rebuildPart(ctx: StoreContext, sources: OpenSource[], targets: readonly { drive: Drive; shardIndex: number }[], g: PartGeometry): Promise<string[]> {
   const tmps = targets.map((t) => t.drive.tmpRel());
-  const handles = await Promise.all(targets.map((t, i) => open(t.drive.abs(tmps[i]!), 'w')));
+  const handles = await Promise.all(targets.map((t, i) => t.drive.openTemp(tmps[i]!)));
   try {
     const blocks = blockCount(g);
     const slot = new Uint8Array(hashBytes + fullShardBytes(g));
