@@ -111,6 +111,8 @@ describe('bucket ownership', () => {
     expect(await errorOf(alice.send(new CreateBucketCommand({ Bucket: 'root-bucket' })))).toEqual({ code: 'BucketAlreadyExists', status: 409 });
     expect(await errorOf(alice.send(new CreateBucketCommand({ Bucket: 'alice-bucket' })))).toEqual({ code: 'BucketAlreadyOwnedByYou', status: 409 });
     expect(await errorOf(root.send(new CreateBucketCommand({ Bucket: 'root-bucket' })))).toEqual({ code: 'BucketAlreadyOwnedByYou', status: 409 });
+    // Root administers every bucket, so a user's bucket is root's to use too.
+    expect(await errorOf(root.send(new CreateBucketCommand({ Bucket: 'alice-bucket' })))).toEqual({ code: 'BucketAlreadyOwnedByYou', status: 409 });
     expect(await errorOf(alice.send(new GetObjectCommand({ Bucket: 'nobody-bucket', Key: 'x' })))).toEqual({ code: 'NoSuchBucket', status: 404 });
   });
 
