@@ -2,6 +2,7 @@
 // (PUT, GET/HEAD with ranges and partNumber, copy in every source x destination mode,
 // multipart with per-part keys). Request headers win over the bucket default. Only
 // sealed material is stored; keys live in Uint8Arrays wiped when the request is done.
+import { createHmac } from 'node:crypto';
 import * as sse from '../../crypto/index.ts';
 import type { Kms } from '../../kms/types.ts';
 import type { ObjectInfo, ObjectStore, PartInfo } from '../../storage/types.ts';
@@ -57,6 +58,11 @@ function plainWritePlan(): WritePlan {
   };
 }
 
+/** An ETag for encrypted data: HMAC-SHA256 of the plaintext MD5 under the data's own key, cut to MD5's length. */
+function keyedEtag(key: Uint8Array, md5Hex: string): string {
+  return createHmac('sha256', key).update(`cairn-etag\0${md5Hex}`).digest('hex').slice(0, 32);
+}
+
 function requireMd5(plain: PayloadResult): string {
   if (plain.md5Hex === undefined) throw new Error('the write pipeline must compute the plaintext MD5');
   return plain.md5Hex;
@@ -93,7 +99,9 @@ export function createSseCodec(o: SseCodecOptions): ObjectCodec {
       encode: (plain) => plain.pipeThrough(sse.encryptStream(objectKey, { random: o.random, reuseInput: true })),
       finish: async (plain) => {
         const md5 = requireMd5(plain);
-        if (etagKey === null) return { etag: opaqueEtag(), internal: {} };
+        // Keyed by this object's (or part's) key, the ETag reveals nothing of the plaintext,
+        // yet the same bytes uploaded again as the same part of an upload get the same ETag.
+        if (etagKey === null) return { etag: keyedEtag(objectKey, md5), internal: {} };
         // SSE-S3: clients see the plaintext MD5 (this response, listings, GET, HEAD); only its sealed form is stored.
         responseHeaders['etag'] = `"${md5}"`;
         return { etag: opaqueEtag(), internal: { [sse.SseFields.sealedEtagV2]: sse.sealEtagLocal(etagKey.key, md5, internal, etagKey.ref, o.random) } };
