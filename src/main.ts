@@ -3,7 +3,6 @@
 // verb. Config -> observability -> storage -> credentials -> ops layer -> S3 app -> HTTP.
 // New verbs (kms, rewrap, heal, audit) are added to the `verbs` table below.
 import { buildKmsFromConfig, openStoreFromConfig } from './compose.ts';
-import { join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 import { ConfigError, loadConfig, statePaths, type Config } from './config/config.ts';
 import { createOpsLayer } from './admin/mount.ts';

@@ -5,8 +5,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startServer, type StartedServer } from './helpers/server.ts';
 import { sdkClient } from './helpers/clients.ts';
-import { signRequest } from '../src/s3/sigv4/index.ts';
-import { systemClock } from '../src/util/clock.ts';
+import { adminCall } from './helpers/admin.ts';
 
 const servers: StartedServer[] = [];
 afterAll(async () => {
@@ -14,9 +13,7 @@ afterAll(async () => {
 });
 
 async function admin(server: StartedServer, method: string, path: string, body?: unknown): Promise<Response> {
-  const text = body === undefined ? undefined : JSON.stringify(body);
-  const signed = signRequest({ method, url: `${server.endpoint}/cairn/admin/v1${path}`, ...(text === undefined ? {} : { body: text }) }, { accessKey: server.accessKey, secretKey: server.secretKey }, systemClock);
-  return fetch(signed.url, { method, headers: signed.headers, ...(text === undefined ? {} : { body: text }) });
+  return adminCall(server, method, path, body);
 }
 
 /** The limit holds within 10%: the burst allowance (0.1 s of traffic) is the only head start. */

@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { CreateBucketCommand, DeleteBucketEncryptionCommand, GetBucketEncryptionCommand, HeadObjectCommand, PutBucketEncryptionCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startServer, type StartedServer } from './helpers/server.ts';
 import { sdkClient } from './helpers/clients.ts';
-import { signRequest } from '../src/s3/sigv4/index.ts';
-import { systemClock } from '../src/util/clock.ts';
+import { adminCall } from './helpers/admin.ts';
 
 let server: StartedServer;
 let s3: S3Client;
@@ -22,9 +21,7 @@ afterAll(async () => {
 });
 
 async function admin(method: string, path: string, body?: unknown): Promise<Response> {
-  const text = body === undefined ? undefined : JSON.stringify(body);
-  const signed = signRequest({ method, url: `${server.endpoint}/cairn/admin/v1${path}`, ...(text === undefined ? {} : { body: text }) }, { accessKey: server.accessKey, secretKey: server.secretKey }, systemClock);
-  return fetch(signed.url, { method, headers: signed.headers, ...(text === undefined ? {} : { body: text }) });
+  return adminCall(server, method, path, body);
 }
 
 describe('bucket encryption across the admin and S3 APIs', () => {

@@ -13,8 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startServer, type StartedServer } from './helpers/server.ts';
-import { signRequest } from '../src/s3/sigv4/index.ts';
-import { systemClock } from '../src/util/clock.ts';
+import { adminCall } from './helpers/admin.ts';
 import { errorOf, sdkClient } from './helpers/clients.ts';
 import { postForm, signedPostFields } from './helpers/post.ts';
 
@@ -117,12 +116,7 @@ describe('bucket ownership', () => {
   });
 
   test('root hands a bucket to a user through the admin API, and takes it back', async () => {
-    const admin = async (method: string, body?: unknown): Promise<Response> => {
-      const url = `${server.endpoint}/cairn/admin/v1/bucket/root-bucket/owner`;
-      const text = body === undefined ? undefined : JSON.stringify(body);
-      const signed = signRequest({ method, url, ...(text === undefined ? {} : { body: text }) }, { accessKey: server.accessKey, secretKey: server.secretKey }, systemClock);
-      return fetch(signed.url, { method, headers: signed.headers, ...(text === undefined ? {} : { body: text }) });
-    };
+    const admin = (method: string, body?: unknown): Promise<Response> => adminCall(server, method, '/bucket/root-bucket/owner', body);
     expect(await errorOf(alice.send(new GetObjectCommand({ Bucket: 'root-bucket', Key: 'r' })))).toEqual({ code: 'AccessDenied', status: 403 });
     expect((await admin('PUT', { owner: 'alice' })).status).toBe(200);
     expect(await (await admin('GET')).json()).toEqual({ owner: 'alice' });

@@ -9,17 +9,14 @@ import {
 import { startServer, type StartedServer } from './helpers/server.ts';
 import { errorOf, sdkClient } from './helpers/clients.ts';
 import { customerKey, masterKeyEnv, sdkSseC } from './helpers/sse.ts';
-import { signRequest } from '../src/s3/sigv4/index.ts';
-import { systemClock } from '../src/util/clock.ts';
+import { adminCall } from './helpers/admin.ts';
 
 let server: StartedServer;
 let s3: S3Client;
 const bucket = 'default-enc';
 
 async function admin(method: string, path: string, body?: unknown): Promise<Response> {
-  const text = body === undefined ? undefined : JSON.stringify(body);
-  const signed = signRequest({ method, url: `${server.endpoint}/cairn/admin/v1${path}`, ...(text === undefined ? {} : { body: text }) }, { accessKey: server.accessKey, secretKey: server.secretKey }, systemClock);
-  return fetch(signed.url, { method, headers: signed.headers, ...(text === undefined ? {} : { body: text }) });
+  return adminCall(server, method, path, body);
 }
 
 async function putAndHead(key: string, fields: Record<string, unknown> = {}): Promise<{ sse: string | undefined; keyId: string | undefined; bucketKey: boolean | undefined }> {

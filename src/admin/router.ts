@@ -106,10 +106,9 @@ function segmentsOf(pathname: string): string[] {
 
 /** Root credentials only; every failure is a refusal (fail closed). */
 function authenticateRoot(raw: AuthRequest, deps: AdminDeps): { accessKey: string; payloadHash: string } {
-  // SigV4 only: SigV2 (which the S3 API takes from older clients) signs no body.
-  const sigV4 = (raw.headers.get('authorization') ?? '').startsWith('AWS4-HMAC-SHA256 ') || /(^|&)X-Amz-Algorithm=/.test(raw.rawQuery);
-  if (!sigV4) throw new AdminError(403, 'AccessDenied', 'the admin API needs a request signed with AWS Signature V4 by the root credentials');
   const auth = authenticate(raw, { credentials: deps.credentials, clock: deps.clock, region: deps.region });
+  // SigV4 only: SigV2 (which the S3 API takes from older clients) signs no body.
+  if (auth.signatureVersion !== 4) throw new AdminError(403, 'AccessDenied', 'the admin API needs a request signed with AWS Signature V4 by the root credentials');
   if (!auth.isRoot) throw new AdminError(403, 'AccessDenied', 'the admin API needs the root credentials');
   return { accessKey: auth.accessKey, payloadHash: auth.payloadHash };
 }

@@ -55,7 +55,7 @@ function isReserved(rawPath: string): boolean {
 /** The header-level answer for a form upload: nothing signed yet (the handler checks the form). */
 const ownerCheckedElsewhere: ReadonlySet<S3Operation> = new Set<S3Operation>(['CreateBucket', 'CorsPreflight', 'PostObject']);
 
-const formSignedAuth: AuthResult = Object.freeze({ accessKey: '', isRoot: false, presigned: false, payloadHash: 'UNSIGNED-PAYLOAD', signer: new ChunkSigner(new Uint8Array(32), '', '', '') });
+const formSignedAuth: AuthResult = Object.freeze({ accessKey: '', isRoot: false, presigned: false, payloadHash: 'UNSIGNED-PAYLOAD', signer: new ChunkSigner(new Uint8Array(32), '', '', ''), signatureVersion: 4 });
 
 export function createS3App(deps: S3Deps, handlers: HandlerTable = defaultHandlers): S3App {
   const mounts: RouteMount[] = [];

@@ -1,6 +1,6 @@
 // Stored x-amz-checksum-* values: kept in the object's internal fields, echoed on PUT,
 // and returned on GET/HEAD when the client asks with x-amz-checksum-mode: ENABLED.
-import { checksumDigestBytes, checksumHeaderName, createChecksummer, parseChecksumAlgorithm, bytesToBase64, type ChecksumAlgorithm } from '../checksum/index.ts';
+import { checksumAlgorithms, checksumDigestBytes, checksumHeaderName, createChecksummer, parseChecksumAlgorithm, bytesToBase64, type ChecksumAlgorithm } from '../checksum/index.ts';
 import { isBase64Of } from '../sigv4/payload-spec.ts';
 import { combineCrcs, isCrcAlgorithm } from '../checksum/combine.ts';
 import { S3Error } from '../errors.ts';
@@ -87,7 +87,7 @@ export function fullObjectChecksum(uploadInternal: Readonly<Record<string, strin
  * for a COMPOSITE one `<digest>-<parts>`. Anything else is refused before completing.
  */
 export function checkCompleteChecksumFormat(headers: Headers): void {
-  for (const algorithm of ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] as const) {
+  for (const algorithm of checksumAlgorithms) {
     const sent = headers.get(checksumHeaderName(algorithm));
     if (sent === null) continue;
     const digest = sent.trim().replace(/-\d{1,5}$/, '');
@@ -97,7 +97,7 @@ export function checkCompleteChecksumFormat(headers: Headers): void {
 
 /** A full-object checksum sent with CompleteMultipartUpload must match the one computed from the parts. */
 export function checkRequestedFullObjectChecksum(headers: Headers, computed: Readonly<Record<string, string>>): void {
-  for (const algorithm of ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] as const) {
+  for (const algorithm of checksumAlgorithms) {
     const sent = headers.get(checksumHeaderName(algorithm));
     if (sent === null) continue;
     if (computed[checksumFields.algorithm] !== algorithm || computed[checksumFields.value] !== sent.trim()) {

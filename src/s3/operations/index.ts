@@ -1,8 +1,7 @@
 // The dispatch table: one handler per S3 operation. Record<S3Operation, Handler> makes
 // a missing handler a compile error.
 import { S3Error } from '../errors.ts';
-import { emptyResponse, xmlResponse } from '../response.ts';
-import { el } from '../xml/writer.ts';
+import { emptyResponse } from '../response.ts';
 import * as buckets from './buckets.ts';
 import { drainBody } from './common.ts';
 import { copyObject } from './copy.ts';

@@ -4,7 +4,7 @@
 // streams into the store like a PutObject body.
 import { checkBucketAccess } from '../owners.ts';
 import { S3Error } from '../errors.ts';
-import type { BucketContext, S3Deps } from '../context.ts';
+import type { BucketContext } from '../context.ts';
 import { toObjectKey } from '../names.ts';
 import { formBoundary, readUploadForm, type UploadForm } from '../post/form.ts';
 import { checkPolicy, checkPostSignature, type PolicyLimits } from '../post/policy.ts';

@@ -43,6 +43,8 @@ export interface AuthResult {
   readonly payloadHash: string;
   /** Seed signature and key for chunk and trailer signatures. */
   readonly signer: ChunkSigner;
+  /** 2 for the legacy HMAC-SHA1 scheme, which signs no body; 4 otherwise. */
+  readonly signatureVersion: 2 | 4;
 }
 
 interface Checked {
@@ -66,14 +68,14 @@ export function authenticate(req: AuthRequest, deps: AuthDeps): AuthResult {
   if (authorization === null && !presigned && isV2Presigned(pairs)) {
     const v2 = checkV2Presign(req, pairs, deps);
     // No chunk signatures exist for SigV2; the signer is never consulted for an unsigned payload.
-    return { ...v2, presigned: true, payloadHash: unsignedPayload, signer: new ChunkSigner(new Uint8Array(32), '', '', '') };
+    return { ...v2, presigned: true, payloadHash: unsignedPayload, signer: new ChunkSigner(new Uint8Array(32), '', '', ''), signatureVersion: 2 };
   }
   if (authorization !== null && isV2Header(authorization)) {
     // SigV2 signs no payload and has no streaming (aws-chunked) form.
     const declared = req.headers.get('x-amz-content-sha256');
     if (declared !== null && declared.startsWith('STREAMING-')) throw new S3Error('InvalidRequest', 'Streaming (aws-chunked) uploads need AWS4-HMAC-SHA256.');
     const v2 = checkV2Header(req, pairs, authorization, { ...deps, clockSkewMsMax });
-    return { ...v2, presigned: false, payloadHash: unsignedPayload, signer: new ChunkSigner(new Uint8Array(32), '', '', '') };
+    return { ...v2, presigned: false, payloadHash: unsignedPayload, signer: new ChunkSigner(new Uint8Array(32), '', '', ''), signatureVersion: 2 };
   }
   let checked: Checked;
   if (authorization !== null) checked = checkHeaderAuth(parseAuthorizationHeader(authorization), req.headers, deps);
@@ -100,6 +102,7 @@ export function authenticate(req: AuthRequest, deps: AuthDeps): AuthResult {
     presigned,
     payloadHash: checked.payloadHash,
     signer: new ChunkSigner(signingKey, checked.amzDate, scopeText, checked.signature),
+    signatureVersion: 4,
   };
 }
 
