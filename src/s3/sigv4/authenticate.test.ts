@@ -54,6 +54,20 @@ describe('Authorization header, checked against the AWS SDK signer', () => {
     expect(authenticate(req, deps()).payloadHash).toBe(sha256Hex(body));
   });
 
+  test('non-ASCII header values: UTF-8 bytes on the wire (botocore) and latin1 bytes (node http)', async () => {
+    const value = 'Zürich, Höhe';
+    const req = await oracleSign({ method: 'PUT', path: '/bucket/obj', body: 'x', dateMs: t0, headers: { 'x-amz-meta-city': value } });
+    // The HTTP layer hands each received byte over as one character.
+    const utf8OnWire = new Headers(req.headers);
+    utf8OnWire.set('x-amz-meta-city', Buffer.from(value, 'utf8').toString('latin1'));
+    expect(authenticate({ ...req, headers: utf8OnWire }, deps()).accessKey).toBe(rootCreds.accessKey);
+    const latin = await oracleSign({ method: 'PUT', path: '/bucket/obj', body: 'x', dateMs: t0, headers: { 'x-amz-meta-city': 'Zürich' } });
+    expect(authenticate(latin, deps()).accessKey).toBe(rootCreds.accessKey);
+    const tampered = new Headers(req.headers);
+    tampered.set('x-amz-meta-city', Buffer.from('Zurich, Höhe', 'utf8').toString('latin1'));
+    expectS3Error(() => authenticate({ ...req, headers: tampered }, deps()), 'SignatureDoesNotMatch');
+  });
+
   test('percent-encoded unicode key, as sent (S3 does not double-encode)', async () => {
     const path = '/bucket/dir%20one/%E2%9C%93%21%2A/a%2Bb';
     const req = await oracleSign({ method: 'GET', path, dateMs: t0, headers: unsigned });

@@ -64,9 +64,22 @@ export function canonicalQuery(pairs: readonly QueryPair[], omitKey?: string): s
   return encoded.map(([k, v]) => `${k}=${v}`).join('&');
 }
 
+/**
+ * A header value as its signer saw it. The HTTP layer hands header bytes over one
+ * character per byte (latin1); signers hash the UTF-8 text they sent (botocore sends
+ * `x-amz-meta-*` values as UTF-8), so valid UTF-8 bytes are read back as UTF-8.
+ */
+export function signedHeaderText(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(value)) return value;
+  const bytes = Buffer.from(value, 'latin1');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : value;
+}
+
 /** Trimmed, whitespace-collapsed header value as signed. */
 export function canonicalHeaderValue(value: string): string {
-  return value.trim().replace(/\s+/g, ' ');
+  return signedHeaderText(value).trim().replace(/\s+/g, ' ');
 }
 
 export function canonicalHeaders(signedHeaders: readonly string[], get: (name: string) => string | null): string {

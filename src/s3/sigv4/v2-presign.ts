@@ -6,7 +6,7 @@
 // SigV2 signs no payload: bodies are checked only by Content-MD5 and checksums if sent.
 import { createHmac } from 'node:crypto';
 import { S3Error } from '../errors.ts';
-import { canonicalUriCandidates, type QueryPair } from './canonical.ts';
+import { canonicalUriCandidates, signedHeaderText, type QueryPair } from './canonical.ts';
 import { signaturesEqual } from './crypto.ts';
 import { parseAmzDate } from './parse.ts';
 import type { CredentialStore } from '../credentials.ts';
@@ -40,7 +40,7 @@ function canonicalSubresources(pairs: readonly QueryPair[]): string {
 
 function canonicalAmzHeaders(headers: Headers): string {
   const lines: string[] = [];
-  for (const [name, value] of headers) if (name.startsWith('x-amz-')) lines.push(`${name}:${value.trim()}\n`);
+  for (const [name, value] of headers) if (name.startsWith('x-amz-')) lines.push(`${name}:${signedHeaderText(value).trim()}\n`);
   return lines.sort().join('');
 }
 
@@ -80,7 +80,7 @@ function checkV2Signature(req: V2PresignRequest, pairs: readonly QueryPair[], gi
   const { accessKey, signature } = given;
   const entry = deps.credentials.lookup(accessKey);
   if (entry === undefined) throw new S3Error('InvalidAccessKeyId');
-  const head = `${req.method.toUpperCase()}\n${req.headers.get('content-md5') ?? ''}\n${req.headers.get('content-type') ?? ''}\n${given.dateLine}\n${canonicalAmzHeaders(req.headers)}`;
+  const head = `${req.method.toUpperCase()}\n${req.headers.get('content-md5') ?? ''}\n${signedHeaderText(req.headers.get('content-type') ?? '')}\n${given.dateLine}\n${canonicalAmzHeaders(req.headers)}`;
   const resourceQuery = canonicalSubresources(pairs);
   let matched = false;
   // Every candidate is computed and compared so the time taken does not reveal which matched.
