@@ -28,6 +28,8 @@ export interface WritePlan {
    * returns `plain` itself: with a codec stage it must copy each piece as it passes.)
    */
   encode(plain: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
+  /** Stored bytes that `encode` makes of this many plaintext bytes. */
+  storedBytes(plainBytes: number): number;
   /** After the body ended cleanly: the ETag and any fields known only at the end. */
   finish(plain: PayloadResult): Promise<{ etag: string; internal: Record<string, string> }> | { etag: string; internal: Record<string, string> };
   readonly responseHeaders: Record<string, string>;
@@ -97,6 +99,7 @@ export const plainCodec: ObjectCodec = {
     return {
       internal: {},
       encode: (plain) => plain,
+      storedBytes: (plainBytes) => plainBytes,
       finish: (plain) => {
         if (plain.md5Hex === undefined) throw new Error('plain codec needs the payload MD5');
         return { etag: plain.md5Hex, internal: {} };

@@ -223,3 +223,44 @@ test('a temp directory removed from under running drives is made again: writes a
   expect((await store.info()).drives.filter((d) => d.state !== 'online')).toEqual([]);
   await store.close();
 });
+
+describe('an object a little over one block', () => {
+  test('is stored as one block (when its size is known up front) and reads, ranges and heals like any other', async () => {
+    const t = await tempDrives(4);
+    temps.push(t);
+    const store = await openTestStore(t.paths, { parity: 2 });
+    await store.makeBucket(b('bkt'));
+    const size = mib + 512; // an encrypted 1 MiB object
+    const data = randomBytes(size, 7);
+    await store.put(b('bkt'), k('dir/oone'), bodyOf(data), { ...plain, sizeHintBytes: size });
+    await store.put(b('bkt'), k('dir/otwo'), bodyOf(data), plain);
+    const oneBlock = 8 + size / 2;
+    for (const f of await shardFiles(t, 'oone')) expect(Bun.file(f).size).toBe(oneBlock);
+    // Without the hint: a full block and a 512-byte one.
+    for (const f of await shardFiles(t, 'otwo')) expect(Bun.file(f).size).toBe(8 + mib / 2 + 8 + 256);
+    // A hint that turns out wrong (the body is bigger) still stores and reads exactly.
+    const big = randomBytes(3 * mib + 5, 8);
+    await store.put(b('bkt'), k('dir/owrong-hint'), bodyOf(big), { ...plain, sizeHintBytes: size });
+    expect(sha(await readAll((await store.get(b('bkt'), k('dir/owrong-hint'))).stream))).toBe(sha(big));
+    // Too far over a block: the usual layout.
+    await store.put(b('bkt'), k('dir/ofar'), bodyOf(big), { ...plain, sizeHintBytes: big.length });
+    for (const f of await shardFiles(t, 'ofar')) expect(Bun.file(f).size).toBeGreaterThan(3 * (8 + mib / 2));
+
+    const before = await shardFiles(t, 'oone');
+    await rm(before[1]!);
+    await rm(t.paths[3]!, { recursive: true });
+    expect(sha(await readAll((await store.get(b('bkt'), k('dir/oone'))).stream))).toBe(sha(data));
+    for (const [offset, length] of [[0, 10], [mib - 3, 100], [mib + 500, 12], [5, size - 5]] as const) {
+      const got = await store.get(b('bkt'), k('dir/oone'), { offset, length });
+      expect(sha(await readAll(got.stream))).toBe(sha(data.subarray(offset, offset + length)));
+    }
+    await store.close();
+    const again = await openTestStore(t.paths);
+    await again.healAll();
+    const after = await shardFiles(t, 'oone');
+    expect(after).toHaveLength(4);
+    for (const f of after) expect(Bun.file(f).size).toBe(oneBlock);
+    expect(sha(await readAll((await again.get(b('bkt'), k('dir/oone'))).stream))).toBe(sha(data));
+    await again.close();
+  }, 30_000);
+});

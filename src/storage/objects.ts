@@ -14,10 +14,10 @@ import { StorageError, type BucketName, type ByteRange, type GetResult, type Obj
 /** Shard streams up to this size are kept inside the metadata file: one file per drive for small objects. */
 export const inlineShardBytesMax = 16 * 1024;
 
-export async function encodeBody(ctx: StoreContext, body: ReadableStream<Uint8Array>, md5: boolean, sizeMaxBytes: number | undefined, inline: boolean): Promise<EncodeResult> {
+export async function encodeBody(ctx: StoreContext, body: ReadableStream<Uint8Array>, md5: boolean, sizeMaxBytes: number | undefined, inline: boolean, blockSizeBytes = ctx.blockSizeBytes): Promise<EncodeResult> {
   return encodeToDrives(ctx.drives.map((drive, i) => ({ drive, shardIndex: i })), body, {
     erasure: ctx.erasure,
-    blockSizeBytes: ctx.blockSizeBytes,
+    blockSizeBytes,
     writeQuorum: ctx.writeQuorum,
     md5,
     sizeMaxBytes: sizeMaxBytes ?? Number.MAX_SAFE_INTEGER,
@@ -30,6 +30,22 @@ export async function removeTmp(ctx: StoreContext, tmpRels: readonly (string | n
   await Promise.all(tmpRels.map((rel, i) => (rel === null ? undefined : ctx.drives[i]!.removeFile(rel).catch(() => undefined))));
 }
 
+/**
+ * Block size for one object. An object a little over one block (an encrypted object of
+ * exactly 1 MiB is 1 MiB + 512 B of ciphertext) is stored as a single block of its size:
+ * a separate short second block would cost every PUT and GET of it a second round of
+ * shard writes and reads. The size is recorded with the object, so readers follow it;
+ * a wrong hint costs nothing but that (the stream decides the real size).
+ */
+export function blockSizeFor(ctx: StoreContext, sizeHintBytes: number | undefined): number {
+  const block = ctx.blockSizeBytes;
+  if (sizeHintBytes === undefined || sizeHintBytes <= block) return block;
+  return sizeHintBytes <= block + Math.floor(block / singleBlockSlackDivisor) ? sizeHintBytes : block;
+}
+
+/** An object up to 1/64 over the block size (16 KiB per MiB) stays one block. */
+const singleBlockSlackDivisor = 64;
+
 export async function putObject(ctx: StoreContext, bucket: BucketName, key: ObjectKey, body: ReadableStream<Uint8Array>, opts: PutOptions): Promise<ObjectInfo> {
   const objRel = objectRel(bucket, key);
   try {
@@ -39,7 +55,8 @@ export async function putObject(ctx: StoreContext, bucket: BucketName, key: Obje
     await body.cancel(err).catch(() => undefined);
     throw err;
   }
-  const enc = await encodeBody(ctx, body, opts.md5, opts.sizeMaxBytes, true);
+  const blockSizeBytes = blockSizeFor(ctx, opts.sizeHintBytes);
+  const enc = await encodeBody(ctx, body, opts.md5, opts.sizeMaxBytes, true, blockSizeBytes);
   let perDrive: (DriveCommit | null)[] = [];
   try {
     const extra = opts.beforeCommit ? await opts.beforeCommit(enc.sizeBytes, enc.md5Hex) : {};
@@ -67,7 +84,7 @@ export async function putObject(ctx: StoreContext, bucket: BucketName, key: Obje
         internal,
         dataShards: ctx.erasure.dataShards,
         parityShards: ctx.erasure.parityShards,
-        blockSizeBytes: ctx.blockSizeBytes,
+        blockSizeBytes,
         multipart: false,
         parts: [part],
         inline: enc.outputs.some((o) => o?.kind === 'inline'),

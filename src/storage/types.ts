@@ -85,6 +85,8 @@ export interface PutOptions {
   precondition?: (current: ObjectInfo | null) => void;
   /** Upper bound on stored bytes; exceeding it aborts with EntityTooLarge. */
   sizeMaxBytes?: number;
+  /** Stored bytes expected, when known up front (picks the block size; see blockSizeFor). */
+  sizeHintBytes?: number;
 }
 
 export interface GetResult {

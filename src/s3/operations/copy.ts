@@ -136,7 +136,7 @@ export const copyObject: Handler = objectHandler(async (ctx, deps) => {
     plan.dispose();
     throw e;
   }
-  const written = await writeObject(deps, hashedBody(stream), {
+  const written = await writeObject(deps, hashedBody(stream, plan.size), {
     target: { bucket: ctx.bucket, key: ctx.key, headers: ctx.headers },
     userMeta: replaced ?? { ...info.userMeta },
     precondition,

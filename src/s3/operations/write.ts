@@ -14,6 +14,8 @@ export interface PlainBody {
   result(): PayloadResult;
   /** Called when the store reads `stream` directly (it copies every piece before asking for the next). */
   storedDirectly?: () => void;
+  /** Plaintext bytes expected, when known up front (a declared length, a copy source's size). */
+  sizeBytes?: number;
 }
 
 /** Bodies at least this big hash their MD5 on the offload worker (when there is one). */
@@ -35,16 +37,18 @@ export function requestBody(ctx: RequestContext, deps: S3Deps, sizeBytesMax: num
   const body = verifiedBody(ctx.req.body, ctx.auth, ctx.headers, { computeMd5: !useOffload, sizeBytesMax });
   // Created only once the headers passed: a stage is a worker job until its stream ends or is cancelled.
   const offload = useOffload ? deps.md5Offload?.stage() : undefined;
-  if (offload === undefined) return { stream: body.stream, result: body.result };
+  const size = declaredBytes === undefined ? {} : { sizeBytes: declaredBytes };
+  if (offload === undefined) return { stream: body.stream, result: body.result, ...size };
   return {
     stream: offload.wrap(body.stream),
     result: () => ({ ...body.result(), md5Hex: offload.md5Hex() }),
     storedDirectly: () => offload.consumerCopies(),
+    ...size,
   };
 }
 
 /** A copy source's plaintext, hashed on the way through for the new ETag. */
-export function hashedBody(source: ReadableStream<Uint8Array>): PlainBody {
+export function hashedBody(source: ReadableStream<Uint8Array>, expectedBytes?: number): PlainBody {
   const md5 = new Bun.CryptoHasher('md5');
   let sizeBytes = 0;
   let done: PayloadResult | undefined;
@@ -64,6 +68,7 @@ export function hashedBody(source: ReadableStream<Uint8Array>): PlainBody {
       if (done === undefined) throw new Error('copy body result read before the body ended');
       return done;
     },
+    ...(expectedBytes === undefined ? {} : { sizeBytes: expectedBytes }),
   };
 }
 
@@ -117,6 +122,7 @@ export async function writeObject(deps: S3Deps, body: PlainBody, w: ObjectWrite)
     userMeta: w.userMeta,
     internal: plan.internal,
     md5: false,
+    ...(body.sizeBytes === undefined ? {} : { sizeHintBytes: plan.storedBytes(body.sizeBytes) }),
     ...(w.precondition === undefined ? {} : { precondition: w.precondition }),
     beforeCommit: async () => {
       const payload = body.result();

@@ -51,6 +51,7 @@ function plainWritePlan(): WritePlan {
   return {
     internal: {},
     encode: (plain) => plain,
+    storedBytes: (plainBytes) => plainBytes,
     finish: (plain) => ({ etag: requireMd5(plain), internal: {} }),
     responseHeaders: {},
     sseMode: 'none',
@@ -97,6 +98,7 @@ export function createSseCodec(o: SseCodecOptions): ObjectCodec {
       internal: { ...internal, ...extra },
       // The write pipeline hands body chunks over (WritePlan.encode): encrypt them in place.
       encode: (plain) => plain.pipeThrough(sse.encryptStream(objectKey, { random: o.random, reuseInput: true })),
+      storedBytes: (plainBytes) => sse.encryptedSize(plainBytes),
       finish: async (plain) => {
         const md5 = requireMd5(plain);
         // Keyed by this object's (or part's) key, the ETag reveals nothing of the plaintext,
