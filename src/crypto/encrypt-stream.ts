@@ -7,6 +7,7 @@ import { Dare } from './format.ts';
 import { sealBatch } from './seal-package.ts';
 import { Slab } from './slab.ts';
 import { wipe } from './wipe.ts';
+import { copyBytes } from '../util/copy.ts';
 
 export interface EncryptOptions {
   engine?: PackageCipher;
@@ -60,7 +61,7 @@ export function encryptStream(objectKey: Uint8Array, opts: EncryptOptions = {}):
       let offset = 0;
       if (stageBytes > 0) {
         offset = Math.min(Dare.payloadBytesMax - stageBytes, chunk.length);
-        stage.set(chunk.subarray(0, offset), stageBytes);
+        copyBytes(stage, chunk.subarray(0, offset), stageBytes);
         stageBytes += offset;
         if (offset === chunk.length) return;
         full.push(stage);
@@ -72,7 +73,7 @@ export function encryptStream(objectKey: Uint8Array, opts: EncryptOptions = {}):
       await emit(full, false, ctrl);
       // The stage is free again only now that its payload is sealed.
       if (offset < chunk.length && stage.length === 0) stage = new Uint8Array(Dare.payloadBytesMax);
-      stage.set(chunk.subarray(offset), 0);
+      copyBytes(stage, chunk.subarray(offset), 0);
       stageBytes = chunk.length - offset;
     },
     async flush(ctrl) {

@@ -9,6 +9,7 @@ import type { AeadKey } from './engine.ts';
 import { CryptoError } from './errors.ts';
 import { Dare } from './format.ts';
 import { openPackage } from './seal-package.ts';
+import { copyBytes } from '../util/copy.ts';
 
 /** Frees a buffer the engine handed over (it owns its whole ArrayBuffer) so the allocator reuses it while hot. */
 export function releaseOwned(b: Uint8Array): void {
@@ -61,7 +62,7 @@ export async function openIntoChunk(key: AeadKey, chunk: Uint8Array, packages: r
       }
       // Packing moves plaintext towards the chunk start: it only overwrites bytes of this
       // package and of earlier, already opened ones, never a later package's.
-      chunk.set(plain, dest);
+      copyBytes(chunk, plain, dest);
       dest += plain.length;
       releaseOwned(plain);
     }

@@ -1,6 +1,7 @@
 // Cuts a byte stream into whole DARE packages, whatever the input chunking.
 // Zero-copy when a package lies inside one chunk; otherwise staged.
 import { Dare, packageBytesOf } from './format.ts';
+import { copyBytes } from '../util/copy.ts';
 
 const empty = new Uint8Array(0);
 
@@ -33,7 +34,7 @@ export class PackageSplitter {
       if (this.stage.length === 0) this.stage = new Uint8Array(Dare.packageBytesMax);
       const need = this.stageBytes >= Dare.aadBytes ? packageBytesOf(this.stage) : Dare.aadBytes;
       const take = Math.min(need - this.stageBytes, rest);
-      this.stage.set(chunk.subarray(offset, offset + take), this.stageBytes);
+      copyBytes(this.stage, chunk.subarray(offset, offset + take), this.stageBytes);
       this.stageBytes += take;
       offset += take;
       if (this.stageBytes >= Dare.aadBytes && this.stageBytes === packageBytesOf(this.stage)) {

@@ -5,6 +5,7 @@ import type { AeadKey } from './engine.ts';
 import { Dare, packageAad, packageIv, writeHeader } from './format.ts';
 import type { Slab } from './slab.ts';
 import { releaseOwned } from './open-in-place.ts';
+import { copyBytes } from '../util/copy.ts';
 
 /** A value now, or later: the node engine answers synchronously, so a batch needs no microtask per package. */
 export type Maybe<T> = T | Promise<T>;
@@ -45,8 +46,8 @@ export function sealPackageInPlace(key: AeadKey, nonce: Uint8Array, sequence: nu
     let at = 0;
     for (const p of pieces) {
       const intoPayload = Math.max(0, Math.min(p.length, payload.length - at));
-      if (intoPayload > 0) payload.set(intoPayload === p.length ? p : p.subarray(0, intoPayload), at);
-      if (intoPayload < p.length) tag.set(p.subarray(intoPayload), at + intoPayload - payload.length);
+      if (intoPayload > 0) copyBytes(payload, intoPayload === p.length ? p : p.subarray(0, intoPayload), at);
+      if (intoPayload < p.length) copyBytes(tag, p.subarray(intoPayload), at + intoPayload - payload.length);
       at += p.length;
       releaseOwned(p);
     }

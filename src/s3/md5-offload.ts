@@ -5,6 +5,7 @@
 // Batch buffers travel both ways by transfer (never copied by the messaging) and are
 // reused, so a PUT does not pay fresh-page faults for every MiB it hashes.
 import { assert } from '../util/assert.ts';
+import { copyBytes } from '../util/copy.ts';
 
 type Out = { job: number; ackBytes: number; spare: ArrayBuffer | null } | { job: number; md5Hex: string };
 
@@ -118,7 +119,7 @@ export class Md5Offload {
       while (offset < piece.length) {
         batch ??= fresh();
         const n = Math.min(piece.length - offset, batch.length - batchUsed);
-        batch.set(piece.subarray(offset, offset + n), batchUsed);
+        copyBytes(batch, piece.subarray(offset, offset + n), batchUsed);
         batchUsed += n;
         offset += n;
         if (batchUsed === batch.length) send();

@@ -8,6 +8,7 @@ import { hashBytes, writeHash } from './bitrot.ts';
 import { toStorageError, type Drive } from './drive.ts';
 import type { Erasure } from './erasure.ts';
 import { StorageError } from './types.ts';
+import { copyBytes } from '../util/copy.ts';
 
 export const objectSizeMaxBytes = 5 * 1024 ** 4;
 
@@ -49,19 +50,33 @@ interface Sink {
   inlineBytesMax: number;
 }
 
+/**
+ * Shard data starts on a 64-byte boundary in a block buffer, with its bitrot hash just
+ * before it (so [hash][data] is still one write). Copies into and out of data 8 bytes
+ * past a cache line ran up to ten times slower (measured: 34 against 3 us per 64 KiB
+ * memmove), and every PUT byte is copied into a block, into the erasure kernel and back.
+ */
+const dataAlignBytes = 64;
+
 class BlockBuffer {
   readonly slots: Uint8Array;
-  readonly slotBytes: number;
+  /** Distance between the data of consecutive shards. */
+  readonly strideBytes: number;
   filledBytes = 0;
   constructor(readonly shards: number, readonly shardBytesFull: number) {
-    this.slotBytes = hashBytes + shardBytesFull;
-    this.slots = new Uint8Array(shards * this.slotBytes);
+    this.strideBytes = dataAlignBytes + Math.ceil(shardBytesFull / dataAlignBytes) * dataAlignBytes;
+    this.slots = new Uint8Array(shards * this.strideBytes);
+  }
+  /** Offset of shard i's data in `slots`. */
+  dataAt(i: number): number {
+    return i * this.strideBytes + dataAlignBytes;
   }
   slot(i: number, shardBytes: number): Uint8Array {
-    return this.slots.subarray(i * this.slotBytes, i * this.slotBytes + hashBytes + shardBytes);
+    const start = this.dataAt(i);
+    return this.slots.subarray(start - hashBytes, start + shardBytes);
   }
   data(i: number, shardBytes: number): Uint8Array {
-    const start = i * this.slotBytes + hashBytes;
+    const start = this.dataAt(i);
     return this.slots.subarray(start, start + shardBytes);
   }
 }
@@ -172,7 +187,7 @@ function fillBlock(buf: BlockBuffer, chunk: Uint8Array, from: number, blockSizeB
     const inShard = buf.filledBytes - shard * buf.shardBytesFull;
     const room = Math.min(buf.shardBytesFull - inShard, blockSizeBytes - buf.filledBytes);
     const n = Math.min(room, chunk.length - from - consumed);
-    buf.slots.set(chunk.subarray(from + consumed, from + consumed + n), shard * buf.slotBytes + hashBytes + inShard);
+    copyBytes(buf.slots, chunk.subarray(from + consumed, from + consumed + n), buf.dataAt(shard) + inShard);
     buf.filledBytes += n;
     consumed += n;
   }
@@ -203,13 +218,13 @@ async function flushPartial(buf: BlockBuffer, parity: BlockBuffer, sinks: Sink[]
   let copied = 0;
   for (let i = 0; copied < n; i++) {
     const take = Math.min(buf.shardBytesFull, n - copied);
-    flat.set(buf.data(i, take), copied);
+    copyBytes(flat, buf.data(i, take), copied);
     copied += take;
   }
   const packed = new BlockBuffer(k, shardBytes);
   for (let i = 0; i < k; i++) {
     const part = flat.subarray(i * shardBytes, Math.min(n, (i + 1) * shardBytes));
-    packed.slots.set(part, i * packed.slotBytes + hashBytes);
+    copyBytes(packed.slots, part, packed.dataAt(i));
   }
   packed.filledBytes = n;
   await flushBlock(packed, parity, sinks, erasure, shardBytes, writeQuorum);

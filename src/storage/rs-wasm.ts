@@ -8,6 +8,7 @@ import { assert } from '../util/assert.ts';
 import type { GfKernel } from './erasure.ts';
 import { gfMul, mulTable } from './gf256.ts';
 import { kernelStepBytes, rsKernelWat, type SwizzleOp } from './rs-kernel.wat.ts';
+import { copyBytes } from '../util/copy.ts';
 
 const vectorsPerStep = 4;
 const stepBytes = kernelStepBytes(vectorsPerStep);
@@ -139,11 +140,11 @@ export class WasmKernel implements GfKernel {
     const outAt = inAt + cols * len;
     for (let c = 0; c < cols; c++) {
       const at = inAt + c * len;
-      this.mem.set(inputs[c]!.subarray(0, lengthBytes), at);
+      copyBytes(this.mem, inputs[c]!.subarray(0, lengthBytes), at);
       if (len > lengthBytes) this.mem.fill(0, at + lengthBytes, at + len);
     }
     this.exports.mul(0, rows, cols, inAt, len, outAt, len, len);
-    for (let r = 0; r < rows; r++) outputs[r]!.set(this.mem.subarray(outAt + r * len, outAt + r * len + lengthBytes));
+    for (let r = 0; r < rows; r++) copyBytes(outputs[r]!, this.mem.subarray(outAt + r * len, outAt + r * len + lengthBytes));
   }
 }
 
