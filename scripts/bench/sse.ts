@@ -15,11 +15,13 @@
 // the body chunks, freeing the engine's buffers at once (ArrayBuffer.transfer(0)) so the
 // next package reuses hot pages: SSE adds ~0.3-0.5 ms/MiB on GET (plain ~1.8) and ~1 ms/MiB
 // on PUT (plain ~6). (MIMALLOC_PURGE_DELAY=-1 on the server removes the faults for every
-// path, plain included, at the price of never returning memory: not set.) Objects of
-// exactly 1 MiB are the worst case: the ciphertext (1 MiB + 512 B) spills into a second
-// erasure block, which costs plain-size objects nothing; 1 MiB - 1 KiB objects run at
-// ~1.0 (PUT) and ~0.85 (GET) of plain. Tried and dropped: AES on a worker thread (no free
-// core when client and server share 2 busy cores: worse).
+// path, plain included, at the price of never returning memory: not set.) Packing the
+// plaintext into the read buffer used to cost another ~1 ms per MiB: the packed position
+// lay 8 bytes past the engine's buffer modulo 4 KiB, where rep movsb is ~15x slower on
+// this CPU (src/util/copy.ts now avoids that window): SSE GET of 1 MiB went from 4.3 to
+// 3.7 ms of server CPU per request. An exactly-1 MiB object's ciphertext (1 MiB + 512 B)
+// is stored as one block (it used to spill 512 B into a second one). Tried and dropped:
+// AES on a worker thread (no free core when client and server share 2 busy cores: worse).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
