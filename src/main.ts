@@ -107,7 +107,7 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
     md5Offload,
   }, handlers);
   for (const prefix of reservedPrefixes) app.mount({ prefix, handle: (req) => ops.handle(req) });
-  const http = await startHttpServer({ host: config.address.host, port: config.address.port, tls: config.tls, fetch: ops.wrap(app.handle), logger });
+  const http = await startHttpServer({ host: config.address.host, port: config.address.port, tls: config.tls, fetch: ops.wrap(app.handle), logger, idleTimeoutMs: config.idleTimeoutMs });
   printBanner(http.url, config, root, credentialsDir);
 
   await new Promise<void>((resolve) => {
@@ -145,6 +145,7 @@ Starts the S3 server. Configuration comes from CAIRN_* environment variables:
   CAIRN_TLS_CERT, CAIRN_TLS_KEY   PEM files to serve HTTPS
   CAIRN_REGION         region clients sign for (default us-east-1)
   CAIRN_SHUTDOWN_GRACE how long SIGTERM/SIGINT waits for in-flight requests (default 30s)
+  CAIRN_IDLE_TIMEOUT   how long an upload may send nothing, or a download read nothing (default 30s)
 See the README for every variable.`;
 
 export const verbs: Verb[] = [

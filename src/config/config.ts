@@ -64,6 +64,8 @@ export interface Config {
   heal: { scanIntervalMs: number; objectsPerSecMax: number };
   adminRate: { burst: number; perMinute: number };
   shutdownGraceMs: number;
+  /** A request body that sends nothing, or a response the client reads nothing of, for this long is cut off. */
+  idleTimeoutMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -193,6 +195,7 @@ export function loadConfig(env: Env): Config {
     heal: { scanIntervalMs: duration(env, 'CAIRN_HEAL_SCAN_INTERVAL', 3_600_000), objectsPerSecMax: int(env, 'CAIRN_HEAL_RATE', 100, 1, 100_000) },
     adminRate: { burst: int(env, 'CAIRN_ADMIN_RATE_BURST', 10, 1, 10_000), perMinute: int(env, 'CAIRN_ADMIN_RATE_PER_MIN', 60, 1, 100_000) },
     shutdownGraceMs: duration(env, 'CAIRN_SHUTDOWN_GRACE', 30_000),
+    idleTimeoutMs: duration(env, 'CAIRN_IDLE_TIMEOUT', 30_000),
     logLevel: oneOf(env, 'CAIRN_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
   return deepFreeze(config);

@@ -12,6 +12,7 @@ import type { Logger } from '../util/log.ts';
 import { buildElysia } from './app.ts';
 import { rawTargetHeader } from './raw-target.ts';
 import { giveBack } from '../util/lent-buffers.ts';
+import { S3Error } from './errors.ts';
 
 export interface HttpServerOptions {
   host: string;
@@ -21,7 +22,16 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Request header section limit enforced by the HTTP parser (the S3 limit is checked in the app). */
   headerBytesMax?: number;
+  /**
+   * A request body that sends nothing for this long fails with 400 RequestTimeout (and
+   * nothing is stored), and a response the client reads nothing of for this long is cut.
+   * Stalled clients would otherwise hold a connection, buffers and an upload forever.
+   */
+  idleTimeoutMs?: number;
 }
+
+/** Default for HttpServerOptions.idleTimeoutMs (S3 itself gives up after about 20 s). */
+export const idleTimeoutMsDefault = 30_000;
 
 export interface HttpServer {
   /** Base URL clients use (loopback when bound to every interface). */
@@ -37,36 +47,90 @@ const responseBufferBytesMax = 4 * 1024 * 1024;
 /** Request bodies are read in pieces of about this size before backpressure pauses the socket. */
 const bodyHighWaterBytes = 4 * 1024 * 1024;
 
-function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+interface RequestBody {
+  stream: ReadableStream<Uint8Array>;
+  /** Starts the idle clock (at once, or when 100 Continue went out). */
+  startClock(): void;
+  /** The client sent nothing for the idle timeout: the body failed with RequestTimeout. */
+  timedOut(): boolean;
+  /** The exchange is over: no clock runs any more. */
+  dispose(): void;
+}
+
+/**
+ * The request body as a stream. While the stream wants bytes (not paused for a slow
+ * consumer), the client must send something every `idleMs`, else the body fails with
+ * 400 RequestTimeout (the handler stores nothing) and the connection is not reused.
+ */
+function requestBody(req: IncomingMessage, idleMs: number): RequestBody {
   // Once the stream is closed, errored or cancelled, the rest of the body is discarded:
   // an enqueue then would throw inside the socket's event handler.
   let settled = false;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
+  let timedOut = false;
+  let clockStarted = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  const stopTimer = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  const settle = (fn: () => void): void => {
+    if (settled) return;
+    settled = true;
+    stopTimer();
+    fn();
+  };
+  const armTimer = (): void => {
+    stopTimer();
+    if (settled || !clockStarted) return;
+    timer = setTimeout(() => settle(() => {
+      timedOut = true;
+      controller?.error(new S3Error('RequestTimeout'));
+    }), idleMs);
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
       req.on('data', (piece: Buffer) => {
         if (settled) return;
-        controller.enqueue(new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength));
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        c.enqueue(new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength));
+        if ((c.desiredSize ?? 0) <= 0) {
+          // Waiting on the consumer, not on the client: no clock while paused.
+          req.pause();
+          stopTimer();
+        } else {
+          armTimer();
+        }
       });
-      const settle = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        fn();
-      };
-      req.on('end', () => settle(() => controller.close()));
-      req.on('error', (e) => settle(() => controller.error(e)));
-      req.on('aborted', () => settle(() => controller.error(new Error('request aborted'))));
+      req.on('end', () => settle(() => c.close()));
+      req.on('error', (e) => settle(() => c.error(e)));
+      req.on('aborted', () => settle(() => c.error(new Error('request aborted'))));
       // A connection that closes before the body ended must not leave the reader waiting.
-      req.on('close', () => settle(() => controller.error(new Error('connection closed before the body ended'))));
+      req.on('close', () => settle(() => c.error(new Error('connection closed before the body ended'))));
     },
     pull() {
+      if (!req.isPaused()) return;
       req.resume();
+      armTimer();
     },
     cancel() {
       settled = true;
+      stopTimer();
       req.resume(); // discard the rest so the connection can be reused
     },
   }, new ByteLengthQueuingStrategy({ highWaterMark: bodyHighWaterBytes }));
+  return {
+    stream,
+    startClock() {
+      clockStarted = true;
+      if (!req.isPaused()) armTimer();
+    },
+    timedOut: () => timedOut,
+    dispose() {
+      clockStarted = false;
+      stopTimer();
+    },
+  };
 }
 
 /**
@@ -94,7 +158,7 @@ function continuedOnFirstRead(body: ReadableStream<Uint8Array>, sendContinue: ()
   }, { highWaterMark: 0 });
 }
 
-function toRequest(req: IncomingMessage, scheme: 'http' | 'https', sendContinue?: () => void): Request {
+function toRequest(req: IncomingMessage, scheme: 'http' | 'https', body: RequestBody | undefined, sendContinue?: () => void): Request {
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i] ?? '';
@@ -103,16 +167,14 @@ function toRequest(req: IncomingMessage, scheme: 'http' | 'https', sendContinue?
   const target = req.url ?? '/';
   headers.set(rawTargetHeader, target);
   const host = headers.get('host') ?? 'localhost';
-  const method = req.method ?? 'GET';
-  const hasBody = method !== 'GET' && method !== 'HEAD';
   return new Request(`${scheme}://${host}${target.startsWith('/') ? target : `/${target}`}`, {
-    method,
+    method: req.method ?? 'GET',
     headers,
-    ...(hasBody ? { body: sendContinue === undefined ? requestBody(req) : continuedOnFirstRead(requestBody(req), sendContinue), duplex: 'half' } : {}),
+    ...(body === undefined ? {} : { body: sendContinue === undefined ? body.stream : continuedOnFirstRead(body.stream, sendContinue), duplex: 'half' }),
   });
 }
 
-async function writeResponse(res: ServerResponse, response: Response, isHead: boolean): Promise<void> {
+async function writeResponse(res: ServerResponse, response: Response, isHead: boolean, idleMs: number): Promise<void> {
   if (res.destroyed) {
     // The client went away (e.g. mid-upload): nobody is left to answer.
     await response.body?.cancel().catch(() => undefined);
@@ -159,7 +221,25 @@ async function writeResponse(res: ServerResponse, response: Response, isHead: bo
       const piece = next.value;
       // A lent read buffer goes back to its pool once the socket is done with this view.
       res.write(piece, () => giveBack(piece));
-      if (res.writableLength > responseBufferBytesMax && !closed && !res.destroyed) await new Promise<void>((resolve) => { wake = resolve; });
+      if (res.writableLength > responseBufferBytesMax && !closed && !res.destroyed) {
+        // A client that reads nothing for the idle timeout is cut off; a slow one that
+        // keeps reading (the buffer shrinks) is not.
+        let left = res.writableLength;
+        let watch: ReturnType<typeof setInterval> | undefined;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          watch = setInterval(() => {
+            if (res.writableLength < left) {
+              left = res.writableLength;
+              return;
+            }
+            closed = true;
+            res.destroy();
+            resolve();
+          }, idleMs);
+        });
+        clearInterval(watch);
+      }
       wake = undefined;
     }
     res.off('drain', onDrain);
@@ -177,24 +257,36 @@ export function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
   let inFlight = 0;
   let stopping = false;
   let onIdle: (() => void) | undefined;
+  const idleMs = o.idleTimeoutMs ?? idleTimeoutMsDefault;
   const onRequest = (req: IncomingMessage, res: ServerResponse, expectsContinue = false): void => {
     inFlight++;
+    const method = req.method ?? 'GET';
+    const body = method === 'GET' || method === 'HEAD' ? undefined : requestBody(req, idleMs);
     void (async () => {
       let response: Response;
       try {
-        const sendContinue = expectsContinue ? (): void => { if (!res.headersSent && !res.destroyed) res.writeContinue(); } : undefined;
-        response = await app.handle(toRequest(req, scheme, sendContinue));
+        // With Expect: 100-continue the client sends nothing before the 100: the idle clock starts then.
+        const sendContinue = expectsContinue ? (): void => {
+          if (!res.headersSent && !res.destroyed) res.writeContinue();
+          body?.startClock();
+        } : undefined;
+        if (!expectsContinue) body?.startClock();
+        response = await app.handle(toRequest(req, scheme, body, sendContinue));
       } catch (e) {
         o.logger.warn('request failed outside the S3 app', { error: String(e) });
         response = new Response(null, { status: 500 });
       }
-      // While draining, clients are told not to reuse the connection.
-      if (stopping) response.headers.set('connection', 'close');
-      await writeResponse(res, response, req.method === 'HEAD');
+      // While draining, clients are told not to reuse the connection; after a body timed
+      // out, the rest of it may still arrive, so the connection is not reused either.
+      const timedOut = body?.timedOut() === true;
+      if (stopping || timedOut) response.headers.set('connection', 'close');
+      await writeResponse(res, response, method === 'HEAD', idleMs);
+      if (timedOut) res.destroy();
     })().catch((e: unknown) => {
       o.logger.warn('response write failed', { error: String(e) });
       res.destroy();
     }).finally(() => {
+      body?.dispose();
       inFlight--;
       if (stopping && inFlight === 0) onIdle?.();
     });
