@@ -28,7 +28,16 @@ export interface HttpServerOptions {
    * Stalled clients would otherwise hold a connection, buffers and an upload forever.
    */
   idleTimeoutMs?: number;
+  /**
+   * A connection that starts no request for this long, after it opened or after its last
+   * response, is closed: idle keep-alive connections, and clients that trickle header
+   * bytes in to hold connections open (the HTTP layer has no header deadline of its own).
+   */
+  connectionIdleMs?: number;
 }
+
+/** Default for connectionIdleMs: longer than the 60 s idle timeout of common load balancers. */
+export const connectionIdleMsDefault = 65_000;
 
 /** Default for HttpServerOptions.idleTimeoutMs (S3 itself gives up after about 20 s). */
 export const idleTimeoutMsDefault = 30_000;
@@ -258,8 +267,37 @@ export function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
   let stopping = false;
   let onIdle: (() => void) | undefined;
   const idleMs = o.idleTimeoutMs ?? idleTimeoutMsDefault;
+  const connectionIdleMs = o.connectionIdleMs ?? connectionIdleMsDefault;
+  /** Per connection: requests in progress, and the clock that runs while there are none. */
+  const connections = new WeakMap<object, { busy: number; timer: ReturnType<typeof setTimeout> | undefined }>();
+  const armIdle = (socket: { destroy(): void }, state: { busy: number; timer: ReturnType<typeof setTimeout> | undefined }): void => {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(() => {
+      if (state.busy === 0) socket.destroy();
+    }, connectionIdleMs);
+  };
+  const onConnection = (socket: { destroy(): void; once(event: 'close', fn: () => void): unknown }): void => {
+    const state = { busy: 0, timer: undefined as ReturnType<typeof setTimeout> | undefined };
+    connections.set(socket, state);
+    armIdle(socket, state);
+    socket.once('close', () => clearTimeout(state.timer));
+  };
   const onRequest = (req: IncomingMessage, res: ServerResponse, expectsContinue = false): void => {
     inFlight++;
+    const conn = connections.get(req.socket);
+    if (conn !== undefined) {
+      conn.busy++;
+      clearTimeout(conn.timer);
+      // The clock restarts once the response is fully handed to the socket.
+      let done = false;
+      const finished = (): void => {
+        if (done) return;
+        done = true;
+        if (--conn.busy === 0 && !req.socket.destroyed) armIdle(req.socket, conn);
+      };
+      res.once('finish', finished);
+      res.once('close', finished);
+    }
     const method = req.method ?? 'GET';
     const body = method === 'GET' || method === 'HEAD' ? undefined : requestBody(req, idleMs);
     void (async () => {
@@ -291,11 +329,12 @@ export function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
       if (stopping && inFlight === 0) onIdle?.();
     });
   };
-  const options = { maxHeaderSize: o.headerBytesMax ?? 64 * 1024, keepAliveTimeout: 65_000, requestTimeout: 0 };
+  const options = { maxHeaderSize: o.headerBytesMax ?? 64 * 1024, keepAliveTimeout: connectionIdleMs, requestTimeout: 0 };
   const server = o.tls === undefined
     ? http.createServer(options, onRequest)
     : https.createServer({ ...options, cert: readFileSync(o.tls.certFile, 'utf8'), key: readFileSync(o.tls.keyFile, 'utf8') }, onRequest);
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => onRequest(req, res, true));
+  server.on(o.tls === undefined ? 'connection' : 'secureConnection', onConnection);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => {
