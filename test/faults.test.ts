@@ -67,6 +67,12 @@ describe('drive faults', () => {
     for (const [key, data] of Object.entries(objects)) expect(md5(await read(key))).toBe(md5(data));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'after', Body: 'still writable' }));
     expect(new TextDecoder().decode(await read('after'))).toBe('still writable');
+    // A write that reaches the missing drive takes it offline, and the operator is told which.
+    const larger = bytes(100_000, 5);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'after-larger', Body: larger }));
+    expect(md5(await read('after-larger'))).toBe(md5(larger));
+    expect(server.output()).toContain('drive offline');
+    expect(server.output()).toContain(`"path":"${server.drives[1]}"`);
   });
 
   test('too few intact shards from the first block: 500 InternalError, not a 200 with a short body', async () => {

@@ -33,6 +33,8 @@ export function toStorageError(err: unknown): StorageError {
 export class Drive {
   state: DriveState = 'online';
   errors = 0;
+  /** Told when an operation's failure takes the drive offline (the store logs it). */
+  onOffline: ((reason: string) => void) | undefined;
 
   constructor(
     readonly index: number,
@@ -56,14 +58,20 @@ export class Drive {
   /** Records a failed operation; I/O-level failures take the drive offline until the monitor re-probes it. */
   noteError(err: unknown): void {
     this.errors++;
-    if (errorKind(err) === 'io') this.state = 'offline';
+    if (errorKind(err) === 'io') this.goOffline(err);
   }
 
   /** A write failed: unless the drive is merely full or read-only, it is no longer usable. */
   noteWriteError(err: unknown): void {
     this.errors++;
     const kind = errorKind(err);
-    if (kind === 'io' || kind === 'notFound') this.state = 'offline';
+    if (kind === 'io' || kind === 'notFound') this.goOffline(err);
+  }
+
+  private goOffline(err: unknown): void {
+    if (this.state === 'offline') return;
+    this.state = 'offline';
+    this.onOffline?.(err instanceof Error ? err.message : String(err));
   }
 
   /**
@@ -75,9 +83,9 @@ export class Drive {
     try {
       await stat(this.abs(formatFile));
       return true;
-    } catch {
-      this.state = 'offline';
+    } catch (err) {
       this.errors++;
+      this.goOffline(err);
       return false;
     }
   }

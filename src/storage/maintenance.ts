@@ -11,6 +11,7 @@ import { bucketMetaName, bucketRel, formatFile, systemDocsDir, tmpDir } from './
 import { healDoc } from './replicated.ts';
 import type { BucketName, ObjectKey } from './types.ts';
 import type { FormatDoc } from './format.ts';
+import type { Drive } from './drive.ts';
 
 export interface MaintenanceOptions {
   healScanIntervalMs: number;
@@ -107,13 +108,17 @@ export class Maintenance {
   /** Offline drives that answer again come back; emptied drives are re-formatted and refilled. */
   async probeDrives(): Promise<void> {
     let refill = false;
+    const offline = (d: Drive, reason: string): void => {
+      if (d.state !== 'offline') this.ctx.logger.error('drive offline: reads and writes go on without it while quorum holds', { drive: d.index, path: d.root, reason });
+      d.state = 'offline';
+    };
     for (const d of this.ctx.drives) {
       try {
         const bytes = await d.readFile(formatFile);
         if (bytes === null) {
           const entries = await d.readdir('');
           if (entries.length > 0 || !(await d.exists(''))) {
-            d.state = 'offline';
+            offline(d, entries.length > 0 ? 'format file missing on a drive that is not empty' : 'drive directory missing');
             continue;
           }
           await d.mkdirp(tmpDir);
@@ -125,7 +130,7 @@ export class Maintenance {
         }
         const doc = JSON.parse(new TextDecoder().decode(bytes)) as FormatDoc;
         if (doc.deploymentId !== this.ctx.deploymentId || doc.driveIndex !== d.index) {
-          d.state = 'offline';
+          offline(d, 'format file belongs to another deployment or drive position');
           continue;
         }
         if (d.state === 'offline') {
@@ -133,8 +138,8 @@ export class Maintenance {
           refill = true;
           this.ctx.logger.info('drive back online', { drive: d.index });
         }
-      } catch {
-        d.state = 'offline';
+      } catch (err) {
+        offline(d, err instanceof Error ? err.message : String(err));
       }
     }
     if (refill) await this.refill();
