@@ -101,7 +101,8 @@ export const getBucketTagging: Handler = bucketHandler(async (ctx, deps) => {
 export const putBucketTagging: Handler = bucketHandler(async (ctx, deps) => {
   const tags = validateTags(parseTagging(await readXmlBody(ctx, deps)), tagsPerBucketMax);
   await deps.store.putBucketSetting(ctx.bucket, taggingField, tags.length === 0 ? null : JSON.stringify(tags));
-  return emptyResponse(204);
+  // 200, not AWS's 204: the MinIO SDKs accept only 200 here, and AWS SDKs take any 2xx.
+  return emptyResponse(200);
 });
 
 export const deleteBucketTagging: Handler = bucketHandler(async (ctx, deps) => {
