@@ -319,7 +319,11 @@ export function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
       const timedOut = body?.timedOut() === true;
       if (stopping || timedOut) response.headers.set('connection', 'close');
       await writeResponse(res, response, method === 'HEAD', idleMs);
-      if (timedOut) res.destroy();
+      // The answer is flushed first; then the connection goes, with whatever body is still coming.
+      if (timedOut) {
+        if (res.writableFinished) res.destroy();
+        else res.once('finish', () => res.destroy());
+      }
     })().catch((e: unknown) => {
       o.logger.warn('response write failed', { error: String(e) });
       res.destroy();
