@@ -275,6 +275,7 @@ export function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
     state.timer = setTimeout(() => {
       if (state.busy === 0) socket.destroy();
     }, connectionIdleMs);
+    state.timer.unref?.(); // never what keeps a stopping process alive
   };
   const onConnection = (socket: { destroy(): void; once(event: 'close', fn: () => void): unknown }): void => {
     const state = { busy: 0, timer: undefined as ReturnType<typeof setTimeout> | undefined };
