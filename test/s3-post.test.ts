@@ -60,6 +60,14 @@ describe('PostObject', () => {
     expect(await body('uploads/notes.md')).toBe('# hello');
   });
 
+  test('non-ASCII metadata fields: latin-1 text comes back as itself, text beyond it as an RFC 2047 word', async () => {
+    const fields = { key: 'unicode-meta', 'x-amz-meta-city': 'Zürich', 'x-amz-meta-price': '5 €' };
+    const res = await post({ ...fields, ...signedFields([{ key: 'unicode-meta' }, { 'x-amz-meta-city': 'Zürich' }, { 'x-amz-meta-price': '5 €' }]) }, 'x');
+    expect(res.status).toBe(204);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'unicode-meta' }));
+    expect(head.Metadata).toEqual({ city: 'Zürich', price: `=?UTF-8?B?${Buffer.from('5 €').toString('base64')}?=` });
+  });
+
   test('success_action_status 201 answers a PostResponse; 200 an empty body; a redirect 303 with bucket, key and etag', async () => {
     let res = await post({ key: 'r201', success_action_status: '201', ...signedFields([{ key: 'r201' }, { success_action_status: '201' }]) }, 'a');
     expect(res.status).toBe(201);

@@ -1,7 +1,14 @@
 // Object metadata carried in headers: content headers and x-amz-meta-*, stored in
-// the object's public metadata and returned on GET/HEAD exactly as given.
+// the object's public metadata and returned on GET/HEAD as given.
+//
+// Header bytes arrive one character per byte. Values that are valid UTF-8 (what botocore
+// and curl send) are stored as the text they encode, anything else as received (Node's
+// http client sends latin1). On the way out, text that fits latin1 goes as latin1 bytes
+// (what Python's and Node's HTTP clients read back), and text beyond latin1 is encoded as
+// an RFC 2047 word (=?UTF-8?B?...?=), as S3 does: raw bytes could not be read back.
 import { S3Error } from '../errors.ts';
 import { storedContentEncoding } from '../sigv4/index.ts';
+import { signedHeaderText } from '../sigv4/canonical.ts';
 
 export const contentHeaderNames = ['content-type', 'content-disposition', 'content-language', 'cache-control', 'expires'] as const;
 export const userMetaPrefix = 'x-amz-meta-';
@@ -13,13 +20,14 @@ export function metaFromHeaders(headers: Headers, userMetaBytesMax: number): Rec
   let userBytes = 0;
   for (const [name, value] of headers) {
     if (!name.startsWith(userMetaPrefix)) continue;
-    meta[name] = value;
-    userBytes += Buffer.byteLength(name.slice(userMetaPrefix.length)) + Buffer.byteLength(value);
+    const text = signedHeaderText(value);
+    meta[name] = text;
+    userBytes += Buffer.byteLength(name.slice(userMetaPrefix.length)) + Buffer.byteLength(text);
   }
   if (userBytes > userMetaBytesMax) throw new S3Error('MetadataTooLarge', `Your metadata headers exceed the maximum allowed metadata size (${userMetaBytesMax} bytes).`, { MaxSizeAllowed: String(userMetaBytesMax) });
   for (const name of contentHeaderNames) {
     const value = headers.get(name);
-    if (value !== null) meta[name] = value;
+    if (value !== null) meta[name] = signedHeaderText(value);
   }
   const encoding = storedContentEncoding(headers.get('content-encoding'));
   if (encoding !== undefined) meta['content-encoding'] = encoding;
@@ -27,11 +35,18 @@ export function metaFromHeaders(headers: Headers, userMetaBytesMax: number): Rec
   return meta;
 }
 
+/** A stored value as a header value: latin1 text as is, anything beyond as an RFC 2047 word. */
+export function headerValueOf(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\u0000-\u00ff]/.test(text)) return text;
+  return `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
+}
+
 /** Response headers for stored metadata. */
 export function metaHeaders(meta: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(meta)) {
-    if (name.startsWith(userMetaPrefix) || name === 'content-encoding' || (contentHeaderNames as readonly string[]).includes(name)) out[name] = value;
+    if (name.startsWith(userMetaPrefix) || name === 'content-encoding' || (contentHeaderNames as readonly string[]).includes(name)) out[name] = headerValueOf(value);
   }
   return out;
 }

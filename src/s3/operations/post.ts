@@ -82,7 +82,8 @@ export const postObject: Handler = bucketHandler(async (ctx, deps) => {
     const value = (name: string): string | undefined => (name === 'bucket' ? ctx.bucket : name === 'key' ? key : form.fields.get(name));
     const limits = checkPolicy(form.fields.get('policy') ?? '', form.fields, value, deps.clock.nowMs(), deps.limits.putBytesMax);
     const headers = new Headers();
-    for (const [name, v] of form.fields) if (isHeaderField(name)) headers.set(name, v);
+    // Form fields are text; headers carry bytes (one character each), as on a PUT.
+    for (const [name, v] of form.fields) if (isHeaderField(name)) headers.set(name, Buffer.from(v, 'utf8').toString('latin1'));
     if (!headers.has('content-type') && form.file.contentType !== undefined) headers.set('content-type', form.file.contentType);
     const acl = form.fields.get('acl');
     if (acl !== undefined) headers.set('x-amz-acl', acl);
