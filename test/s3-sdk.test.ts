@@ -123,6 +123,10 @@ describe('objects', () => {
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'meta/obj', ResponseContentType: 'application/x-override', ResponseContentDisposition: 'inline', ResponseCacheControl: 'no-cache' }));
     expect(got).toMatchObject({ ContentType: 'application/x-override', ContentDisposition: 'inline', CacheControl: 'no-cache' });
     expect(await got.Body?.transformToString()).toBe('hello');
+    // A file name beyond latin-1 comes back as its UTF-8 bytes (Node reads them as latin-1).
+    const named = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'meta/obj', ResponseContentDisposition: 'attachment; filename="5 €.txt"' }));
+    expect(Buffer.from(named.ContentDisposition ?? '', 'latin1').toString('utf8')).toBe('attachment; filename="5 €.txt"');
+    expect(await named.Body?.transformToString()).toBe('hello');
   });
 
   test('default content type, empty objects, keys with odd characters', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { headerValueOf, metaFromHeaders, metaHeaders } from './meta.ts';
+import { applyResponseOverrides, headerValueOf, metaFromHeaders, metaHeaders } from './meta.ts';
 
 /** A header value as the HTTP layer hands it over: one character per byte received. */
 const onWire = (text: string, encoding: BufferEncoding = 'utf8'): string => Buffer.from(text, encoding).toString('latin1');
@@ -27,4 +27,12 @@ describe('metadata headers', () => {
     expect(() => new Headers(out)).not.toThrow();
     expect(out['x-amz-meta-b']).toBe(`=?UTF-8?B?${Buffer.from('日本').toString('base64')}?=`);
   });
+});
+
+test('response-content-disposition with any text is sent as its UTF-8 bytes, never breaking the headers', () => {
+  const headers: Record<string, string> = {};
+  applyResponseOverrides(headers, new URLSearchParams({ 'response-content-disposition': 'attachment; filename="5 €.txt"', 'response-content-type': 'text/plain' }));
+  expect(() => new Headers(headers)).not.toThrow();
+  expect(Buffer.from(headers['content-disposition']!, 'latin1').toString('utf8')).toBe('attachment; filename="5 €.txt"');
+  expect(headers['content-type']).toBe('text/plain');
 });

@@ -64,7 +64,8 @@ const overrides: Record<string, string> = {
 export function applyResponseOverrides(headers: Record<string, string>, query: URLSearchParams): void {
   for (const [param, header] of Object.entries(overrides)) {
     const value = query.get(param);
-    if (value !== null) headers[header] = value;
+    // Sent as the UTF-8 bytes of the text asked for (browsers read a raw UTF-8 filename).
+    if (value !== null) headers[header] = Buffer.from(value, 'utf8').toString('latin1');
   }
 }
 
