@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 // Compatibility corners of request authentication that real clients and conformance
 // suites hit: SigV2 presigned query URLs and headers, an empty Authorization header, X-Amz-Expires=0.
 import { describe, expect, test } from 'bun:test';
@@ -63,6 +64,19 @@ describe('SigV2 Authorization header', () => {
     const req = { method: 'GET', rawPath: '/photos/puppy.jpg', rawQuery: '', headers: new Headers({ date: getDate, authorization: 'AWS AKIAIOSFODNN7EXAMPLE:qgk2+6Sv9/oM7G3qLEjTH1a1l1g=' }), virtualHostBucket: 'awsexamplebucket1' };
     expect(authenticate(req, at(getDate)).accessKey).toBe('AKIAIOSFODNN7EXAMPLE');
     expect(codeOf(() => authenticate({ ...req, virtualHostBucket: 'otherbucket' }, at(getDate)))).toBe('SignatureDoesNotMatch');
+  });
+
+  test('x-amz-* headers are ordered by name, so ...-key comes before ...-key-md5 (SSE-C, as botocore signs)', () => {
+    const amz = {
+      'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+      'x-amz-server-side-encryption-customer-key': 'pO3upElrwuEXSoFwCfnZPdSsmt/xWeFa0N9KgDijwVs=',
+      'x-amz-server-side-encryption-customer-key-md5': 'DWygnHRtgiJ77HCm+1rvHw==',
+    };
+    // The string to sign as botocore's HmacV1Auth builds it (names sorted, then "name:value").
+    const toSign = `PUT\n\n\n${getDate}\n${Object.entries(amz).map(([n, v]) => `${n}:${v}\n`).join('')}/johnsmith/photos/puppy.jpg`;
+    const signature = createHmac('sha1', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY').update(toSign).digest('base64');
+    const put = { method: 'PUT', rawPath: '/johnsmith/photos/puppy.jpg', rawQuery: '', headers: new Headers({ date: getDate, ...amz, authorization: `AWS AKIAIOSFODNN7EXAMPLE:${signature}` }) };
+    expect(authenticate(put, at(getDate)).accessKey).toBe('AKIAIOSFODNN7EXAMPLE');
   });
 
   test('tampering, a wrong key, a skewed or missing date and streaming payloads are refused', () => {

@@ -39,9 +39,12 @@ function canonicalSubresources(pairs: readonly QueryPair[]): string {
 }
 
 function canonicalAmzHeaders(headers: Headers): string {
-  const lines: string[] = [];
-  for (const [name, value] of headers) if (name.startsWith('x-amz-')) lines.push(`${name}:${signedHeaderText(value).trim()}\n`);
-  return lines.sort().join('');
+  const entries: Array<[string, string]> = [];
+  for (const [name, value] of headers) if (name.startsWith('x-amz-')) entries.push([name, signedHeaderText(value).trim()]);
+  // By name: a name that is a prefix of another sorts first (…-key before …-key-md5),
+  // which sorting whole "name:value" lines gets wrong (':' sorts after '-').
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return entries.map(([name, value]) => `${name}:${value}\n`).join('');
 }
 
 type V2Deps = { credentials: CredentialStore; clock: Clock };
