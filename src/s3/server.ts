@@ -26,6 +26,7 @@ export interface HttpServerOptions {
    * A request body that sends nothing for this long fails with 400 RequestTimeout (and
    * nothing is stored), and a response the client reads nothing of for this long is cut.
    * Stalled clients would otherwise hold a connection, buffers and an upload forever.
+   * 0 turns both off.
    */
   idleTimeoutMs?: number;
   /**
@@ -91,7 +92,7 @@ function requestBody(req: IncomingMessage, idleMs: number): RequestBody {
   };
   const armTimer = (): void => {
     stopTimer();
-    if (settled || !clockStarted) return;
+    if (settled || !clockStarted || idleMs <= 0) return;
     timer = setTimeout(() => settle(() => {
       timedOut = true;
       controller?.error(new S3Error('RequestTimeout'));
@@ -232,12 +233,12 @@ async function writeResponse(res: ServerResponse, response: Response, isHead: bo
       res.write(piece, () => giveBack(piece));
       if (res.writableLength > responseBufferBytesMax && !closed && !res.destroyed) {
         // A client that reads nothing for the idle timeout is cut off; a slow one that
-        // keeps reading (the buffer shrinks) is not.
+        // keeps reading (the buffer shrinks) is not. An idle timeout of 0 waits forever.
         let left = res.writableLength;
         let watch: ReturnType<typeof setInterval> | undefined;
         await new Promise<void>((resolve) => {
           wake = resolve;
-          watch = setInterval(() => {
+          if (idleMs > 0) watch = setInterval(() => {
             if (res.writableLength < left) {
               left = res.writableLength;
               return;
