@@ -270,8 +270,9 @@ export function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
   const idleMs = o.idleTimeoutMs ?? idleTimeoutMsDefault;
   const connectionIdleMs = o.connectionIdleMs ?? connectionIdleMsDefault;
   /** Per connection: requests in progress, and the clock that runs while there are none. */
-  const connections = new WeakMap<object, { busy: number; timer: ReturnType<typeof setTimeout> | undefined }>();
-  const armIdle = (socket: { destroy(): void }, state: { busy: number; timer: ReturnType<typeof setTimeout> | undefined }): void => {
+  type ConnectionClock = { busy: number; timer: ReturnType<typeof setTimeout> | undefined };
+  const connections = new WeakMap<object, ConnectionClock>();
+  const armIdle = (socket: { destroy(): void }, state: ConnectionClock): void => {
     clearTimeout(state.timer);
     state.timer = setTimeout(() => {
       if (state.busy === 0) socket.destroy();
@@ -279,7 +280,7 @@ export function startHttpServer(o: HttpServerOptions): Promise<HttpServer> {
     state.timer.unref?.(); // never what keeps a stopping process alive
   };
   const onConnection = (socket: { destroy(): void; once(event: 'close', fn: () => void): unknown }): void => {
-    const state = { busy: 0, timer: undefined as ReturnType<typeof setTimeout> | undefined };
+    const state: ConnectionClock = { busy: 0, timer: undefined };
     connections.set(socket, state);
     armIdle(socket, state);
     socket.once('close', () => clearTimeout(state.timer));
