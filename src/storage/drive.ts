@@ -33,7 +33,7 @@ export function toStorageError(err: unknown): StorageError {
 export class Drive {
   state: DriveState = 'online';
   errors = 0;
-  /** Told when an operation's failure takes the drive offline (the store logs it). */
+  /** Told when the drive goes offline, with why (the store logs it). */
   onOffline: ((reason: string) => void) | undefined;
 
   constructor(
@@ -69,9 +69,14 @@ export class Drive {
   }
 
   private goOffline(err: unknown): void {
+    this.markOffline(err instanceof Error ? err.message : String(err));
+  }
+
+  /** Takes the drive offline; the first time, `onOffline` hears why. */
+  markOffline(reason: string): void {
     if (this.state === 'offline') return;
     this.state = 'offline';
-    this.onOffline?.(err instanceof Error ? err.message : String(err));
+    this.onOffline?.(reason);
   }
 
   /**

@@ -85,7 +85,7 @@ export async function openDrives(
   if (!Number.isInteger(parity) || parity < 0 || parity > Math.floor(n / 2)) throw new DriveFormatError(`parity ${parity} must be between 0 and ${Math.floor(n / 2)} for ${n} drives`);
   const drives = paths.map((p, i) => new Drive(i, p, fsync, newId));
   for (const d of drives) {
-    d.onOffline = (reason) => logger.error('drive offline after a failed operation: reads and writes go on without it while quorum holds; the monitor re-probes it', { drive: d.index, path: d.root, reason });
+    d.onOffline = (reason) => logger.error('drive offline: reads and writes go on without it while quorum holds; the drive monitor re-probes it', { drive: d.index, path: d.root, reason });
   }
   const probes = await Promise.all(drives.map(probe));
   const formatted = probes.flatMap((p, i) => (p.kind === 'formatted' ? [{ i, doc: p.doc }] : []));

@@ -11,7 +11,6 @@ import { bucketMetaName, bucketRel, formatFile, systemDocsDir, tmpDir } from './
 import { healDoc } from './replicated.ts';
 import type { BucketName, ObjectKey } from './types.ts';
 import type { FormatDoc } from './format.ts';
-import type { Drive } from './drive.ts';
 
 export interface MaintenanceOptions {
   healScanIntervalMs: number;
@@ -108,17 +107,13 @@ export class Maintenance {
   /** Offline drives that answer again come back; emptied drives are re-formatted and refilled. */
   async probeDrives(): Promise<void> {
     let refill = false;
-    const offline = (d: Drive, reason: string): void => {
-      if (d.state !== 'offline') this.ctx.logger.error('drive offline: reads and writes go on without it while quorum holds', { drive: d.index, path: d.root, reason });
-      d.state = 'offline';
-    };
     for (const d of this.ctx.drives) {
       try {
         const bytes = await d.readFile(formatFile);
         if (bytes === null) {
           const entries = await d.readdir('');
           if (entries.length > 0 || !(await d.exists(''))) {
-            offline(d, entries.length > 0 ? 'format file missing on a drive that is not empty' : 'drive directory missing');
+            d.markOffline(entries.length > 0 ? 'format file missing on a drive that is not empty' : 'drive directory missing');
             continue;
           }
           await d.mkdirp(tmpDir);
@@ -130,7 +125,7 @@ export class Maintenance {
         }
         const doc = JSON.parse(new TextDecoder().decode(bytes)) as FormatDoc;
         if (doc.deploymentId !== this.ctx.deploymentId || doc.driveIndex !== d.index) {
-          offline(d, 'format file belongs to another deployment or drive position');
+          d.markOffline('format file belongs to another deployment or drive position');
           continue;
         }
         if (d.state === 'offline') {
@@ -139,7 +134,7 @@ export class Maintenance {
           this.ctx.logger.info('drive back online', { drive: d.index });
         }
       } catch (err) {
-        offline(d, err instanceof Error ? err.message : String(err));
+        d.markOffline(err instanceof Error ? err.message : String(err));
       }
     }
     if (refill) await this.refill();
