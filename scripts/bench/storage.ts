@@ -92,8 +92,8 @@ function encodeBench(kernel: GfKernel, inKernelMemory: boolean, seconds: number)
   const shard = mib / 4;
   const slot = shard + 8;
   // Same layout as the PUT path: [8-byte hash][shard] slots back to back.
-  const dataBuf = inKernelMemory ? e.allocBuffer(4 * slot) : new Uint8Array(4 * slot);
-  const parityBuf = inKernelMemory ? e.allocBuffer(2 * slot) : new Uint8Array(2 * slot);
+  const dataBuf = (inKernelMemory ? e.kernelBuffer(4 * slot) : null) ?? new Uint8Array(4 * slot);
+  const parityBuf = (inKernelMemory ? e.kernelBuffer(2 * slot) : null) ?? new Uint8Array(2 * slot);
   dataBuf.set(randomData(dataBuf.length));
   const data = [0, 1, 2, 3].map((i) => dataBuf.subarray(i * slot + 8, i * slot + 8 + shard));
   const parity = [0, 1].map((i) => parityBuf.subarray(i * slot + 8, i * slot + 8 + shard));

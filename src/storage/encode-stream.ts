@@ -63,9 +63,16 @@ class BlockBuffer {
   /** Distance between the data of consecutive shards. */
   readonly strideBytes: number;
   filledBytes = 0;
-  constructor(readonly shards: number, readonly shardBytesFull: number) {
+  /** The slots are a buffer of the erasure kernel's memory, given back to it after use. */
+  readonly fromKernel: boolean;
+  /** `kernelSlots`: a buffer of the kernel's memory, at least bytesFor(shards, shardBytesFull) long. */
+  constructor(readonly shards: number, readonly shardBytesFull: number, kernelSlots?: Uint8Array) {
     this.strideBytes = dataAlignBytes + Math.ceil(shardBytesFull / dataAlignBytes) * dataAlignBytes;
-    this.slots = new Uint8Array(shards * this.strideBytes);
+    this.fromKernel = kernelSlots !== undefined;
+    this.slots = kernelSlots ?? new Uint8Array(shards * this.strideBytes);
+  }
+  static bytesFor(shards: number, shardBytesFull: number): number {
+    return shards * (dataAlignBytes + Math.ceil(shardBytesFull / dataAlignBytes) * dataAlignBytes);
   }
   /** Offset of shard i's data in `slots`. */
   dataAt(i: number): number {
@@ -92,7 +99,15 @@ const blockPool = new Map<string, BlockBuffer[]>();
 const blockPoolMax = 16;
 let blockPoolSize = 0;
 
-function takeBlock(shards: number, shardBytesFull: number): BlockBuffer {
+/**
+ * A block buffer: first from the erasure kernel's memory, which it encodes in place and
+ * which is written to the drives as it is (shared wasm memory: Bun does not copy it), so
+ * the copies into and out of the kernel are saved; else a reused (or new) heap buffer.
+ */
+function takeBlock(shards: number, shardBytesFull: number, erasure: Erasure): BlockBuffer {
+  const bytes = BlockBuffer.bytesFor(shards, shardBytesFull);
+  const kernelSlots = bytes > 0 ? erasure.kernelBuffer(bytes) : null;
+  if (kernelSlots !== null) return new BlockBuffer(shards, shardBytesFull, kernelSlots);
   const buf = blockPool.get(`${shards}:${shardBytesFull}`)?.pop();
   if (buf === undefined) return new BlockBuffer(shards, shardBytesFull);
   blockPoolSize--;
@@ -100,8 +115,12 @@ function takeBlock(shards: number, shardBytesFull: number): BlockBuffer {
   return buf;
 }
 
-function returnBlocks(bufs: readonly (BlockBuffer | undefined)[]): void {
+function returnBlocks(bufs: readonly (BlockBuffer | undefined)[], erasure: Erasure): void {
   for (const buf of bufs) {
+    if (buf?.fromKernel === true) {
+      erasure.freeBuffer(buf.slots);
+      continue;
+    }
     if (buf === undefined || blockPoolSize >= blockPoolMax) continue;
     const key = `${buf.shards}:${buf.shardBytesFull}`;
     const list = blockPool.get(key) ?? [];
@@ -117,13 +136,9 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
   const m = erasure.parityShards;
   const shardFull = erasure.shardSize(blockSizeBytes);
   const sinks: Sink[] = targets.map((target) => ({ target, rel: target.drive.tmpRel(), fh: null, positionBytes: 0, failed: null, held: [], inlineBytesMax: opts.inlineBytesMax }));
-  // Block buffers live on the JS heap, not in the kernel's wasm memory: Bun copies a
-  // wasm-memory view into a fresh buffer on every file write (measured: ~1 ms of main
-  // thread per 1 MiB block on 2+2), while the kernel's copy in and out of its scratch
-  // area costs a tenth of that.
   // The second buffer is made only once a second block starts: small objects need one.
-  const dataBufs: BlockBuffer[] = [takeBlock(k, shardFull)];
-  const parity = takeBlock(m, shardFull);
+  const dataBufs: BlockBuffer[] = [takeBlock(k, shardFull, erasure)];
+  const parity = takeBlock(m, shardFull, erasure);
   const hasher = opts.md5 ? new Bun.CryptoHasher('md5') : null;
   const sizeMax = Math.min(opts.sizeMaxBytes, objectSizeMaxBytes);
   let current = 0;
@@ -142,7 +157,7 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
       hasher?.update(value);
       let offset = 0;
       while (offset < value.length) {
-        const buf = (dataBufs[current] ??= takeBlock(k, shardFull));
+        const buf = (dataBufs[current] ??= takeBlock(k, shardFull, erasure));
         offset += fillBlock(buf, value, offset, blockSizeBytes);
         if (buf.filledBytes === blockSizeBytes) {
           if (pending) await pending;
@@ -175,7 +190,7 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
   } finally {
     reader.releaseLock();
     // Every flush has settled by now (awaited above, or in the catch), so no write still reads them.
-    returnBlocks([...dataBufs, parity]);
+    returnBlocks([...dataBufs, parity], erasure);
   }
 }
 

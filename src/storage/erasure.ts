@@ -50,11 +50,12 @@ export class Erasure {
     this.parityRows = this.generator.data.slice(dataShards * dataShards);
   }
 
-  /** A work buffer, from the kernel's own memory when it offers one (saves copies). */
-  allocBuffer(bytes: number): Uint8Array {
-    return this.kernel.alloc?.(bytes) ?? new Uint8Array(bytes);
+  /** A buffer in the kernel's own memory (encoded in place, no copies), or null when none is free. */
+  kernelBuffer(bytes: number): Uint8Array | null {
+    return this.kernel.alloc?.(bytes) ?? null;
   }
 
+  /** Gives a kernelBuffer back. */
   freeBuffer(view: Uint8Array): void {
     this.kernel.free?.(view);
   }

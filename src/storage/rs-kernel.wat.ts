@@ -18,15 +18,19 @@ export function kernelStepBytes(vectors: number): number {
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-/** swizzle: the portable op, or the relaxed one (pshufb directly; same result for indices 0..15). */
-export function rsKernelWat(swizzle: SwizzleOp, vectors: number): string {
+/**
+ * swizzle: the portable op, or the relaxed one (pshufb directly; same result for indices 0..15).
+ * The memory is shared and of a fixed size (`pages`): views of shared memory never detach,
+ * and Bun writes them to files as they are, where it copies views of ordinary wasm memory.
+ */
+export function rsKernelWat(swizzle: SwizzleOp, vectors: number, pages: number): string {
   const V = range(vectors);
   const step = kernelStepBytes(vectors);
   const acc = (row: 'a' | 'b', v: number, tl: string, th: string): string =>
     `(local.set $${row}${v} (v128.xor (local.get $${row}${v}) (v128.xor (${swizzle} (local.get ${tl}) (local.get $l${v})) (${swizzle} (local.get ${th}) (local.get $h${v})))))`;
   return `
 (module
-  (memory (export "memory") 1)
+  (memory (export "memory") ${pages} ${pages} shared)
   (func (export "mul") (param $tables i32) (param $rows i32) (param $cols i32) (param $in i32) (param $inStride i32) (param $out i32) (param $outStride i32) (param $len i32)
     (local $r i32) (local $c i32) (local $pos i32) (local $src i32) (local $t i32) (local $t2 i32) (local $pair i32) (local $dst i32)
     ${V.map((v) => `(local $x${v} v128) (local $l${v} v128) (local $h${v} v128) (local $a${v} v128) (local $b${v} v128)`).join(' ')}

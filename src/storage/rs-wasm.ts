@@ -17,6 +17,8 @@ const tablesBytes = 64 * 1024;
 const scratchBytes = 6 * 1024 * 1024;
 export const slabBytes = 1024 * 1024 + 64 * 1024;
 const slabCount = 24;
+/** Tables, scratch area and slabs, in whole wasm pages. */
+const memoryPages = Math.ceil((tablesBytes + scratchBytes + slabCount * slabBytes) / pageBytes);
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -25,11 +27,15 @@ interface KernelExports {
 
 let compiled: Promise<WebAssembly.Module> | null = null;
 
+/** SIMD, relaxed SIMD (pshufb) and threads (for the shared memory). */
+const kernelFeatures = { simd: true, relaxed_simd: true, threads: true };
+
 async function compileVariant(swizzle: SwizzleOp): Promise<WebAssembly.Module> {
   const wabt = await wabtInit();
-  const parsed = wabt.parseWat('rs-kernel.wat', rsKernelWat(swizzle, vectorsPerStep), { simd: true, relaxed_simd: true });
+  const parsed = wabt.parseWat('rs-kernel.wat', rsKernelWat(swizzle, vectorsPerStep, memoryPages), kernelFeatures);
   try {
-    parsed.validate();
+    // wabt's validate takes the features too (its typings omit the argument): without them it refuses shared memory.
+    (parsed as unknown as { validate(features: typeof kernelFeatures): void }).validate(kernelFeatures);
     const { buffer } = parsed.toBinary({});
     return await WebAssembly.compile(buffer.slice().buffer);
   } finally {
@@ -76,9 +82,8 @@ export class WasmKernel implements GfKernel {
   private readonly freeSlabs: number[] = [];
 
   private constructor(private readonly exports: KernelExports) {
-    const total = this.slabsAt + slabCount * slabBytes;
     const memory = exports.memory;
-    memory.grow(Math.ceil((total - memory.buffer.byteLength) / pageBytes));
+    assert(memory.buffer.byteLength >= this.slabsAt + slabCount * slabBytes, 'kernel memory holds the slabs');
     this.mem = new Uint8Array(memory.buffer);
     for (let i = slabCount - 1; i >= 0; i--) this.freeSlabs.push(i);
   }
