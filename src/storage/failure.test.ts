@@ -3,6 +3,7 @@ import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { b, bodyOf, k, openTestStore, plain, randomBytes, readAll, sha, tempDrives, type TempDrives } from './test-helpers.ts';
 import type { ObjectStore } from './types.ts';
+import type { StoreOptions } from './index.ts';
 
 const mib = 1024 * 1024;
 const temps: TempDrives[] = [];
@@ -10,11 +11,17 @@ afterAll(async () => { await Promise.all(temps.map((t) => t.cleanup())); });
 
 const sizes = [0, 1, mib - 1, mib, 3 * mib + 17];
 
-async function populated(drives: number, parity: number) {
+/** A store on fresh temp drives (removed after the file) with the bucket `bkt`. */
+async function withBucket(drives: number, options: Partial<StoreOptions> = {}) {
   const t = await tempDrives(drives);
   temps.push(t);
-  const store = await openTestStore(t.paths, { parity });
+  const store = await openTestStore(t.paths, options);
   await store.makeBucket(b('bkt'));
+  return { t, store };
+}
+
+async function populated(drives: number, parity: number) {
+  const { t, store } = await withBucket(drives, { parity });
   for (const size of sizes) await store.put(b('bkt'), k(`dir/o${size}`), bodyOf(randomBytes(size, size)), plain);
   return { t, store };
 }
@@ -127,10 +134,7 @@ describe('bitrot and healing', () => {
   });
 
   test('the drive monitor notices a wiped drive while running and refills it', async () => {
-    const t = await tempDrives(4);
-    temps.push(t);
-    const store = await openTestStore(t.paths, { driveProbeIntervalMs: 20 });
-    await store.makeBucket(b('bkt'));
+    const { t, store } = await withBucket(4, { driveProbeIntervalMs: 20 });
     await store.put(b('bkt'), k('dir/m'), bodyOf(randomBytes(2 * mib, 4)), plain);
     await rm(t.paths[1]!, { recursive: true });
     await Bun.$`mkdir ${t.paths[1]!}`;
@@ -171,10 +175,7 @@ describe('corrupt metadata', () => {
 
 describe('small (inline) objects and the scanner', () => {
   test('inline shard corruption and a lost metadata copy are detected and healed', async () => {
-    const t = await tempDrives(6);
-    temps.push(t);
-    const store = await openTestStore(t.paths, { parity: 2 });
-    await store.makeBucket(b('bkt'));
+    const { t, store } = await withBucket(6, { parity: 2 });
     const data = randomBytes(20_000, 11);
     await store.put(b('bkt'), k('dir/small'), bodyOf(data), plain);
     const metaPath = (i: number): string => join(t.paths[i]!, 'buckets', 'bkt', 'objects', '_dir', '_small', 'meta');
@@ -194,10 +195,7 @@ describe('small (inline) objects and the scanner', () => {
   });
 
   test('the background scanner walks every object and repairs what is missing', async () => {
-    const t = await tempDrives(4);
-    temps.push(t);
-    const store = await openTestStore(t.paths, { healScanIntervalMs: 30, healScanObjectsPerSec: 1000 });
-    await store.makeBucket(b('bkt'));
+    const { t, store } = await withBucket(4, { healScanIntervalMs: 30, healScanObjectsPerSec: 1000 });
     for (let i = 0; i < 5; i++) await store.put(b('bkt'), k(`dir/s${i}`), bodyOf(randomBytes(200_000, i)), plain);
     const victim = join(t.paths[1]!, 'buckets', 'bkt', 'objects', '_dir', '_s3');
     // One atomic rename, so the running scanner never sees a half-removed directory.
@@ -211,10 +209,7 @@ describe('small (inline) objects and the scanner', () => {
 });
 
 test('a temp directory removed from under running drives is made again: writes and heals go on', async () => {
-  const t = await tempDrives(4);
-  temps.push(t);
-  const store = await openTestStore(t.paths);
-  await store.makeBucket(b('bkt'));
+  const { t, store } = await withBucket(4);
   for (const i of [0, 1, 2]) await rm(join(t.paths[i]!, '.cairn.sys', 'tmp'), { recursive: true });
   const data = randomBytes(3 * mib + 5, 77);
   await store.put(b('bkt'), k('after'), bodyOf(data), plain);
@@ -226,10 +221,7 @@ test('a temp directory removed from under running drives is made again: writes a
 
 describe('an object a little over one block', () => {
   test('is stored as one block (when its size is known up front) and reads, ranges and heals like any other', async () => {
-    const t = await tempDrives(4);
-    temps.push(t);
-    const store = await openTestStore(t.paths, { parity: 2 });
-    await store.makeBucket(b('bkt'));
+    const { t, store } = await withBucket(4, { parity: 2 });
     const size = mib + 512; // an encrypted 1 MiB object
     const data = randomBytes(size, 7);
     await store.put(b('bkt'), k('dir/oone'), bodyOf(data), { ...plain, sizeHintBytes: size });
