@@ -8,7 +8,7 @@
 // an RFC 2047 word (=?UTF-8?B?...?=), as S3 does: raw bytes could not be read back.
 import { S3Error } from '../errors.ts';
 import { storedContentEncoding } from '../sigv4/index.ts';
-import { signedHeaderText } from '../sigv4/canonical.ts';
+import { headerBytesOf, signedHeaderText } from '../sigv4/canonical.ts';
 
 export const contentHeaderNames = ['content-type', 'content-disposition', 'content-language', 'cache-control', 'expires'] as const;
 export const userMetaPrefix = 'x-amz-meta-';
@@ -65,7 +65,7 @@ export function applyResponseOverrides(headers: Record<string, string>, query: U
   for (const [param, header] of Object.entries(overrides)) {
     const value = query.get(param);
     // Sent as the UTF-8 bytes of the text asked for (browsers read a raw UTF-8 filename).
-    if (value !== null) headers[header] = Buffer.from(value, 'utf8').toString('latin1');
+    if (value !== null) headers[header] = headerBytesOf(value);
   }
 }
 

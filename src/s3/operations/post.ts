@@ -17,6 +17,7 @@ import { validateTags, withTags } from './tagging.ts';
 import { bucketHandler, type Handler } from './types.ts';
 import { writeObject } from './write.ts';
 import { verifiedBody } from '../sigv4/index.ts';
+import { headerBytesOf } from '../sigv4/canonical.ts';
 
 /** S3 bounds the form fields before the file at 20 KB. */
 export const postFieldBytesMax = 20 * 1024;
@@ -83,7 +84,7 @@ export const postObject: Handler = bucketHandler(async (ctx, deps) => {
     const limits = checkPolicy(form.fields.get('policy') ?? '', form.fields, value, deps.clock.nowMs(), deps.limits.putBytesMax);
     const headers = new Headers();
     // Form fields are text; headers carry bytes (one character each), as on a PUT.
-    for (const [name, v] of form.fields) if (isHeaderField(name)) headers.set(name, Buffer.from(v, 'utf8').toString('latin1'));
+    for (const [name, v] of form.fields) if (isHeaderField(name)) headers.set(name, headerBytesOf(v));
     if (!headers.has('content-type') && form.file.contentType !== undefined) headers.set('content-type', form.file.contentType);
     const acl = form.fields.get('acl');
     if (acl !== undefined) headers.set('x-amz-acl', acl);

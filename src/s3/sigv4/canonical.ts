@@ -77,6 +77,11 @@ export function signedHeaderText(value: string): string {
   return Buffer.from(text, 'utf8').equals(bytes) ? text : value;
 }
 
+/** The inverse: text as the HTTP layer carries it, its UTF-8 bytes one character each. */
+export function headerBytesOf(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
+}
+
 /** Trimmed, whitespace-collapsed header value as signed. */
 export function canonicalHeaderValue(value: string): string {
   return signedHeaderText(value).trim().replace(/\s+/g, ' ');
