@@ -29,8 +29,17 @@ export interface DecryptOptions {
   reuseInput?: boolean;
 }
 
-/** Decrypts with `objectKey` (32 bytes, copied at once: callers may wipe theirs on return). */
-export function decryptStream(objectKey: Uint8Array, opts: DecryptOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+/** The decrypting state of one package stream, shared by the stream shapes below. */
+interface Decryptor {
+  /** Imports the key; before any push. */
+  start(): Promise<void>;
+  /** Decrypts the packages `chunk` completes, emitting plaintext in order; throws on any fault. */
+  push(chunk: Uint8Array, emit: (plain: Uint8Array) => void): Promise<void>;
+  /** At the end of input: throws when the stream ended short or cut a package. */
+  finish(): void;
+}
+
+function decryptor(objectKey: Uint8Array, opts: DecryptOptions): Decryptor {
   const engine = opts.engine ?? defaultEngine;
   const batchPackages = opts.batchPackages ?? engine.batchPackages;
   assert(batchPackages >= 1, 'decryptStream: bad batch size');
@@ -43,7 +52,7 @@ export function decryptStream(objectKey: Uint8Array, opts: DecryptOptions = {}):
   });
   let key: AeadKey | undefined;
 
-  const openGroup = async (group: Uint8Array[], ctrl: TransformStreamDefaultController<Uint8Array>): Promise<void> => {
+  const openGroup = async (group: Uint8Array[], emit: (plain: Uint8Array) => void): Promise<void> => {
     assert(key !== undefined, 'decryptStream: key not imported');
     const sequences: number[] = [];
     let failure: unknown;
@@ -55,31 +64,41 @@ export function decryptStream(objectKey: Uint8Array, opts: DecryptOptions = {}):
     const plains = opened instanceof Promise ? await opened : opened;
     for (const plain of plains) {
       if (plain === null) throw new CryptoError('TagMismatch', 'package failed authentication');
-      ctrl.enqueue(plain);
+      emit(plain);
     }
     if (failure !== undefined) throw failure;
   };
 
-  return new TransformStream<Uint8Array, Uint8Array>({
+  return {
     async start() {
       try { key = await engine.importKey(raw); } finally { wipe(raw); }
     },
-    async transform(chunk, ctrl) {
+    async push(chunk, emit) {
       const packages = splitter.push(chunk);
       if (opts.reuseInput === true) {
         assert(key !== undefined, 'decryptStream: key not imported');
         // Plaintext views of a lent read buffer carry its loan on to the socket writer.
-        await openIntoChunk(key, chunk, packages, { check: (pkg) => checker.check(pkg), emit: (plain) => ctrl.enqueue(passOn(chunk, plain)) });
+        await openIntoChunk(key, chunk, packages, { check: (pkg) => checker.check(pkg), emit: (plain) => emit(passOn(chunk, plain)) });
         giveBack(chunk);
         return;
       }
       for (let i = 0; i < packages.length; i += batchPackages) {
-        await openGroup(packages.slice(i, i + batchPackages), ctrl);
+        await openGroup(packages.slice(i, i + batchPackages), emit);
       }
     },
-    flush() {
+    finish() {
       checker.finish(splitter.pendingBytes);
     },
+  };
+}
+
+/** Decrypts with `objectKey` (32 bytes, copied at once: callers may wipe theirs on return). */
+export function decryptStream(objectKey: Uint8Array, opts: DecryptOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+  const d = decryptor(objectKey, opts);
+  return new TransformStream<Uint8Array, Uint8Array>({
+    start: () => d.start(),
+    transform: (chunk, ctrl) => d.push(chunk, (plain) => ctrl.enqueue(plain)),
+    flush: () => d.finish(),
   });
 }
 
@@ -91,27 +110,86 @@ export function decryptRangeStream(objectKey: Uint8Array, range: PackageRange, o
 }
 
 /**
- * Drops `skipBytes`, passes `takeBytes`, drops the rest. Errors if the input
- * ends short, or when `totalBytes` is given and the input is not exactly that long.
+ * The plaintext of `range` read from `stored` (its stored bytes only), as decryptRangeStream
+ * gives it, but as one stream that pulls from `stored` itself: no pipe stages in between,
+ * each of which costs several promise hops per chunk and its own set-up per request.
+ * Cancelling it cancels `stored`; a fault errors it and cancels `stored`.
  */
-export function sliceStream(skipBytes: number, takeBytes: number, totalBytes?: number): TransformStream<Uint8Array, Uint8Array> {
+export function decryptRange(stored: ReadableStream<Uint8Array>, objectKey: Uint8Array, range: PackageRange, opts: Omit<DecryptOptions, 'firstSequence' | 'packageCount' | 'lastIsFinal'> = {}): ReadableStream<Uint8Array> {
+  const d = decryptor(objectKey, { ...opts, firstSequence: range.firstSequence, packageCount: range.packageCount, lastIsFinal: range.lastIsFinal });
+  const slice = slicer(range.skipBytes, range.takeBytes, range.packagePlainBytes);
+  const reader = stored.getReader();
+  return new ReadableStream<Uint8Array>({
+    async start() {
+      try {
+        await d.start();
+      } catch (e) {
+        await reader.cancel(e).catch(() => undefined);
+        throw e;
+      }
+    },
+    async pull(ctrl) {
+      try {
+        // Reads until some plaintext is out (a chunk may hold only part of a package).
+        for (let emitted = false; !emitted;) {
+          const next = await reader.read();
+          if (next.done) {
+            d.finish();
+            slice.finish();
+            ctrl.close();
+            return;
+          }
+          await d.push(next.value, (plain) => {
+            const kept = slice.take(plain);
+            if (kept === undefined) return;
+            ctrl.enqueue(kept);
+            emitted = true;
+          });
+        }
+      } catch (e) {
+        await reader.cancel(e).catch(() => undefined);
+        throw e;
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+}
+
+/** The cutting state of sliceStream: what of each chunk to keep, and the end check. */
+function slicer(skipBytes: number, takeBytes: number, totalBytes?: number): { take(chunk: Uint8Array): Uint8Array | undefined; finish(): void } {
   let skip = skipBytes;
   let take = takeBytes;
   let seenBytes = 0;
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, ctrl) {
+  return {
+    take(chunk) {
       seenBytes += chunk.length;
       if (totalBytes !== undefined && seenBytes > totalBytes) throw new CryptoError('UnexpectedData', 'decrypted data is longer than the object size');
       const from = Math.min(skip, chunk.length);
       skip -= from;
       const to = Math.min(chunk.length, from + take);
       take -= to - from;
-      if (to > from) ctrl.enqueue(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
+      if (to <= from) return undefined;
+      return from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to);
     },
-    flush() {
+    finish() {
       if (take > 0 || skip > 0 || (totalBytes !== undefined && seenBytes !== totalBytes)) {
         throw new CryptoError('MissingFinal', 'decrypted data is shorter than the object size');
       }
     },
+  };
+}
+
+/**
+ * Drops `skipBytes`, passes `takeBytes`, drops the rest. Errors if the input
+ * ends short, or when `totalBytes` is given and the input is not exactly that long.
+ */
+export function sliceStream(skipBytes: number, takeBytes: number, totalBytes?: number): TransformStream<Uint8Array, Uint8Array> {
+  const s = slicer(skipBytes, takeBytes, totalBytes);
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, ctrl) {
+      const kept = s.take(chunk);
+      if (kept !== undefined) ctrl.enqueue(kept);
+    },
+    flush: () => s.finish(),
   });
 }

@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'bun:test';
-import { decryptRangeStream } from './decrypt-stream.ts';
+import { decryptRange, decryptRangeStream } from './decrypt-stream.ts';
 import { encryptStream } from './encrypt-stream.ts';
 import { CryptoError } from './errors.ts';
 import { Dare } from './format.ts';
 import { derivePartKey } from './keys.ts';
 import { encryptedSize, mapMultipartRange, mapRange, partPlainSizes, plainSizeFromEncrypted, plainSizeOfObject, wholeStream } from './range.ts';
-import { pattern, pipe } from './testdata/helpers.ts';
+import { chunked, collect, pattern, pipe } from './testdata/helpers.ts';
 
 const P = Dare.payloadBytesMax;
 const key = new Uint8Array(32).fill(0x17);
@@ -98,5 +98,70 @@ describe('mapMultipartRange', () => {
       }
       expect(Buffer.compare(Buffer.concat(parts), plainAll.subarray(offset, offset + length))).toBe(0);
     }
+  });
+});
+
+describe('decryptRange (one pulling stream)', () => {
+  const size = 3 * P + 5;
+  const plain = pattern(size);
+  const sealed = pipe(plain, encryptStream(key)).then((c) => c.bytes);
+
+  test('gives exactly what decryptRangeStream gives, for any range and input chunking', async () => {
+    const stored = await sealed;
+    const ranges: [number, number][] = [[0, 1], [0, size], [P - 1, 2], [P, P], [2 * P + 3, P + 2], [size - 1, 1], [100, 3 * P - 100]];
+    for (const [offset, length] of ranges) {
+      const r = mapRange(offset, length, size);
+      const part = stored.subarray(r.storedOffset, r.storedOffset + r.storedLength);
+      for (const sizes of [[4000], [1 << 20], [1, 16, 65535, 33]]) {
+        for (const reuseInput of [false, true]) {
+          const viaPipe = await pipe(part.slice(), decryptRangeStream(key, r, { reuseInput }), sizes);
+          const pulled = await collect(decryptRange(chunked(part.slice(), sizes), key, r, { reuseInput }));
+          expect(pulled.error).toBeUndefined();
+          expect(Buffer.compare(pulled.bytes, viaPipe.bytes)).toBe(0);
+          expect(Buffer.compare(pulled.bytes, plain.subarray(offset, offset + length))).toBe(0);
+        }
+      }
+    }
+  });
+
+  test('a tampered, cut or overlong stored stream errors it, and the source is cancelled', async () => {
+    const stored = await sealed;
+    const tampered = stored.slice();
+    tampered[Dare.packageBytesMax + 100]! ^= 1;
+    const cases: [Uint8Array, number][] = [[tampered, size], [stored.subarray(0, stored.length - 1), size], [stored, size - 3]];
+    for (const [bytes, plainSize] of cases) {
+      let cancelled = false;
+      const source = chunked(bytes.slice(), [70000]);
+      const reader = source.getReader();
+      const watched = new ReadableStream<Uint8Array>({
+        async pull(ctrl) {
+          const next = await reader.read();
+          if (next.done) ctrl.close();
+          else ctrl.enqueue(next.value);
+        },
+        cancel(reason) {
+          cancelled = true;
+          return reader.cancel(reason);
+        },
+      });
+      const out = await collect(decryptRange(watched, key, wholeStream(plainSize)));
+      expect(out.error).toBeInstanceOf(CryptoError);
+      // A fault found at the end of input leaves nothing to cancel; one found mid-stream cancels it.
+      if (bytes === tampered) expect(cancelled).toBe(true);
+    }
+  });
+
+  test('cancelling it cancels the stored stream', async () => {
+    const stored = await sealed;
+    let cancelled: unknown;
+    const source = new ReadableStream<Uint8Array>({
+      start(ctrl) { ctrl.enqueue(stored.slice(0, Dare.packageBytesMax)); },
+      cancel(reason) { cancelled = reason; },
+    });
+    const reader = decryptRange(source, key, wholeStream(size)).getReader();
+    const first = await reader.read();
+    expect(first.value?.length).toBe(P);
+    await reader.cancel('client went away');
+    expect(cancelled).toBe('client went away');
   });
 });

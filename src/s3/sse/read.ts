@@ -35,11 +35,11 @@ export async function openSingle(store: ObjectStore, info: ObjectInfo, objectKey
   const r = range === undefined ? sse.wholeStream(plainSize) : sse.mapRange(range.offset, range.length, plainSize);
   if (r.packageCount === 0) return emptyStream();
   const stored = await storedRange(store, info, r.storedOffset, r.storedLength);
-  return stored.pipeThrough(sse.decryptRangeStream(objectKey, r, handedOver));
+  return sse.decryptRange(stored, objectKey, r, handedOver);
 }
 
 export function decodeSingle(stored: ReadableStream<Uint8Array>, objectKey: Uint8Array, plainSize: number): ReadableStream<Uint8Array> {
-  return stored.pipeThrough(sse.decryptRangeStream(objectKey, sse.wholeStream(plainSize), handedOver));
+  return sse.decryptRange(stored, objectKey, sse.wholeStream(plainSize), handedOver);
 }
 
 /**
@@ -58,7 +58,7 @@ export async function openMultipart(store: ObjectStore, info: ObjectInfo, object
     const stored = await storedRange(store, info, seg.partStoredOffset + seg.storedOffset, seg.storedLength);
     const partKey = sse.partKey(objectKey, part.partNumber);
     try {
-      return stored.pipeThrough(sse.decryptRangeStream(partKey, seg, handedOver));
+      return sse.decryptRange(stored, partKey, seg, handedOver);
     } finally {
       sse.wipe(partKey); // the decrypt stage holds its own copy
     }
