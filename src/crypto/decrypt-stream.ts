@@ -102,17 +102,11 @@ export function decryptStream(objectKey: Uint8Array, opts: DecryptOptions = {}):
   });
 }
 
-/** Decrypts the packages of `range` and cuts out its plaintext bytes. Input: stored bytes of the range only. */
-export function decryptRangeStream(objectKey: Uint8Array, range: PackageRange, opts: Omit<DecryptOptions, 'firstSequence' | 'packageCount' | 'lastIsFinal'> = {}): ReadableWritablePair<Uint8Array, Uint8Array> {
-  const decrypt = decryptStream(objectKey, { ...opts, firstSequence: range.firstSequence, packageCount: range.packageCount, lastIsFinal: range.lastIsFinal });
-  const slice = sliceStream(range.skipBytes, range.takeBytes, range.packagePlainBytes);
-  return { writable: decrypt.writable, readable: decrypt.readable.pipeThrough(slice) };
-}
-
 /**
- * The plaintext of `range` read from `stored` (its stored bytes only), as decryptRangeStream
- * gives it, but as one stream that pulls from `stored` itself: no pipe stages in between,
- * each of which costs several promise hops per chunk and its own set-up per request.
+ * The plaintext of `range` read from `stored` (its stored bytes only): the range's packages
+ * decrypted and its bytes cut out, as one stream that pulls from `stored` itself. (Pipe
+ * stages, a decrypting one and a cutting one, cost several promise hops per chunk and their
+ * own set-up per request: measured 8% fewer MB/s on encrypted GETs.)
  * Cancelling it cancels `stored`; a fault errors it and cancels `stored`.
  */
 export function decryptRange(stored: ReadableStream<Uint8Array>, objectKey: Uint8Array, range: PackageRange, opts: Omit<DecryptOptions, 'firstSequence' | 'packageCount' | 'lastIsFinal'> = {}): ReadableStream<Uint8Array> {
@@ -155,7 +149,10 @@ export function decryptRange(stored: ReadableStream<Uint8Array>, objectKey: Uint
   }, { highWaterMark: 0 });
 }
 
-/** The cutting state of sliceStream: what of each chunk to keep, and the end check. */
+/**
+ * Drops `skipBytes`, passes `takeBytes`, drops the rest: what of each chunk to keep, and the
+ * end check, which fails if the input ended short, or (with `totalBytes`) was not exactly that long.
+ */
 function slicer(skipBytes: number, takeBytes: number, totalBytes?: number): { take(chunk: Uint8Array): Uint8Array | undefined; finish(): void } {
   let skip = skipBytes;
   let take = takeBytes;
@@ -177,19 +174,4 @@ function slicer(skipBytes: number, takeBytes: number, totalBytes?: number): { ta
       }
     },
   };
-}
-
-/**
- * Drops `skipBytes`, passes `takeBytes`, drops the rest. Errors if the input
- * ends short, or when `totalBytes` is given and the input is not exactly that long.
- */
-export function sliceStream(skipBytes: number, takeBytes: number, totalBytes?: number): TransformStream<Uint8Array, Uint8Array> {
-  const s = slicer(skipBytes, takeBytes, totalBytes);
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, ctrl) {
-      const kept = s.take(chunk);
-      if (kept !== undefined) ctrl.enqueue(kept);
-    },
-    flush: () => s.finish(),
-  });
 }

@@ -3,7 +3,7 @@ export { Dare } from './format.ts';
 export { CryptoError, SseError, type CryptoErrorCode, type SseErrorCode } from './errors.ts';
 export { engines, defaultEngine, type EngineName, type PackageCipher, type AeadKey } from './engine.ts';
 export { encryptStream, type EncryptOptions } from './encrypt-stream.ts';
-export { decryptRange, decryptStream, decryptRangeStream, sliceStream, type DecryptOptions } from './decrypt-stream.ts';
+export { decryptRange, decryptStream, type DecryptOptions } from './decrypt-stream.ts';
 export { encryptedSize, plainSizeFromEncrypted, packageCountOf, mapRange, mapMultipartRange, wholeStream, plainSizeOfObject, partPlainSizes, type PackageRange, type PartRange } from './range.ts';
 export { parsePutSse, parseReadSse, parseCopySourceSse, SseHeaders, type HeaderSource } from './sse-headers.ts';
 export { SseFields } from './sse-internal.ts';
