@@ -51,8 +51,6 @@ export interface HttpServer {
   stop(graceMs: number): Promise<{ drained: boolean }>;
 }
 
-/** Response bytes buffered for the socket before the body stream waits for it to drain. */
-const responseBufferBytesMax = 4 * 1024 * 1024;
 /**
  * Response bytes written without regard to the socket, so a small body goes out in one go.
  * Past them, a write the socket did not take whole waits for 'drain' before the next:
@@ -241,7 +239,7 @@ async function writeResponse(res: ServerResponse, response: Response, isHead: bo
       // A lent read buffer goes back to its pool once the socket is done with this view.
       const accepted = res.write(piece, () => giveBack(piece));
       sentBytes += piece.length;
-      if (!accepted && (sentBytes > eagerResponseBytes || res.writableLength > responseBufferBytesMax) && !closed && !res.destroyed) {
+      if (!accepted && sentBytes > eagerResponseBytes && !closed && !res.destroyed) {
         // A client that reads nothing for the idle timeout is cut off; a slow one that
         // keeps reading (the buffer shrinks) is not. An idle timeout of 0 waits forever.
         let left = res.writableLength;
