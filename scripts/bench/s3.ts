@@ -6,6 +6,12 @@
 // last line is one JSON object. The machine is shared, so single rounds vary a lot.
 // Server CPU (all threads, from /proc) per MiB is printed beside wall-clock figures: on a
 // shared machine it is the steadier measure of cost.
+// Findings (2 cores, shared): a GET body written ahead of the client is copied once more
+// into the HTTP layer's buffer; waiting for the socket to drain past the first MiB took
+// 64 MiB GETs from ~1.2 to ~0.9 ms/MiB of server CPU. PUT is CPU-bound on the machine:
+// MD5 alone is 1.7 ms/MiB here (one core, on a worker), parity doubles the bytes written,
+// and the client shares the two cores. Tried and dropped: reading the next batch of
+// blocks ahead on GET (no change at c1 or c8).
 //   bun scripts/bench/s3.ts [--quick] [--only=PUT64,GET1,...]
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
