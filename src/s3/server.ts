@@ -59,6 +59,8 @@ export interface HttpServer {
  * server CPU, same throughput).
  */
 const eagerResponseBytes = 1024 * 1024;
+/** How often a response waiting for the socket checks it (progress, emptied buffer). */
+const drainPollMs = 1000;
 
 /** Request bodies are read in pieces of about this size before backpressure pauses the socket. */
 const bodyHighWaterBytes = 4 * 1024 * 1024;
@@ -190,7 +192,7 @@ function toRequest(req: IncomingMessage, scheme: 'http' | 'https', body: Request
   });
 }
 
-async function writeResponse(res: ServerResponse, response: Response, isHead: boolean, idleMs: number): Promise<void> {
+export async function writeResponse(res: ServerResponse, response: Response, isHead: boolean, idleMs: number): Promise<void> {
   if (res.destroyed) {
     // The client went away (e.g. mid-upload): nobody is left to answer.
     await response.body?.cancel().catch(() => undefined);
@@ -242,20 +244,24 @@ async function writeResponse(res: ServerResponse, response: Response, isHead: bo
       if (!accepted && sentBytes > eagerResponseBytes && !closed && !res.destroyed) {
         // A client that reads nothing for the idle timeout is cut off; a slow one that
         // keeps reading (the buffer shrinks) is not. An idle timeout of 0 waits forever.
+        // The watch also ends a wait whose buffer emptied without a 'drain' event, so a
+        // lost event costs at most a poll, never the response.
         let left = res.writableLength;
-        let watch: ReturnType<typeof setInterval> | undefined;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          if (idleMs > 0) watch = setInterval(() => {
-            if (res.writableLength < left) {
-              left = res.writableLength;
-              return;
-            }
+        let progressAt = performance.now();
+        const watch = setInterval(() => {
+          const now = res.writableLength;
+          if (now === 0) {
+            wake?.();
+          } else if (now < left) {
+            left = now;
+            progressAt = performance.now();
+          } else if (idleMs > 0 && performance.now() - progressAt >= idleMs) {
             closed = true;
             res.destroy();
-            resolve();
-          }, idleMs);
-        });
+            wake?.();
+          }
+        }, idleMs > 0 ? Math.min(idleMs, drainPollMs) : drainPollMs);
+        await new Promise<void>((resolve) => { wake = resolve; });
         clearInterval(watch);
       }
       wake = undefined;
