@@ -4,7 +4,8 @@
 // memory stays at 2 blocks (+ parity) whatever the object size.
 import { rm, type FileHandle } from 'node:fs/promises';
 import { assert } from '../util/assert.ts';
-import { hashBytes, writeHash } from './bitrot.ts';
+import { hashBytes, shardFileBytes, writeHash } from './bitrot.ts';
+import { preallocate } from './preallocate.ts';
 import { toStorageError, type Drive } from './drive.ts';
 import type { Erasure } from './erasure.ts';
 import { StorageError } from './types.ts';
@@ -26,6 +27,8 @@ export interface EncodeOptions {
   fsync: boolean;
   /** Shard streams up to this many bytes stay in memory and are stored inside the metadata (0: never). */
   inlineBytesMax: number;
+  /** Stored bytes expected, when known up front: each shard file's space is reserved when it opens. */
+  expectedBytes?: number | undefined;
 }
 
 export type ShardOutput = { kind: 'file'; rel: string } | { kind: 'inline'; bytes: Uint8Array };
@@ -48,6 +51,8 @@ interface Sink {
   /** Bytes held back while the stream may still fit inline; null once written to a file. */
   held: Uint8Array[] | null;
   inlineBytesMax: number;
+  /** The shard file's expected size, reserved when it opens (0: unknown). */
+  expectedFileBytes: number;
 }
 
 /**
@@ -135,7 +140,8 @@ export async function encodeToDrives(targets: readonly ShardTarget[], body: Read
   const k = erasure.dataShards;
   const m = erasure.parityShards;
   const shardFull = erasure.shardSize(blockSizeBytes);
-  const sinks: Sink[] = targets.map((target) => ({ target, rel: target.drive.tmpRel(), fh: null, positionBytes: 0, failed: null, held: [], inlineBytesMax: opts.inlineBytesMax }));
+  const expectedFileBytes = opts.expectedBytes === undefined ? 0 : shardFileBytes({ sizeBytes: opts.expectedBytes, blockSizeBytes, dataShards: k });
+  const sinks: Sink[] = targets.map((target) => ({ target, rel: target.drive.tmpRel(), fh: null, positionBytes: 0, failed: null, held: [], inlineBytesMax: opts.inlineBytesMax, expectedFileBytes }));
   // The second buffer is made only once a second block starts: small objects need one.
   const dataBufs: BlockBuffer[] = [takeBlock(k, shardFull, erasure)];
   const parity = takeBlock(m, shardFull, erasure);
@@ -293,6 +299,7 @@ async function writeSink(s: Sink, bytes: Uint8Array): Promise<void> {
   try {
     if (s.fh === null) {
       s.fh = await s.target.drive.openTemp(s.rel);
+      preallocate(s.fh.fd, s.expectedFileBytes);
       const held = s.held ?? [];
       s.held = null;
       if (s.positionBytes > 0) await writeAll(s.fh, concat(held, s.positionBytes), 0);
@@ -321,6 +328,8 @@ async function closeSink(s: Sink, fsync: boolean): Promise<void> {
   const fh = s.fh;
   s.fh = null;
   try {
+    // Space reserved for more than came (a wrong size hint) is given back.
+    if (s.expectedFileBytes > s.positionBytes) await fh.truncate(s.positionBytes);
     if (fsync) await fh.sync();
     await fh.close();
   } catch (err) {

@@ -14,8 +14,9 @@ import { StorageError, type BucketName, type ByteRange, type GetResult, type Obj
 /** Shard streams up to this size are kept inside the metadata file: one file per drive for small objects. */
 export const inlineShardBytesMax = 16 * 1024;
 
-export async function encodeBody(ctx: StoreContext, body: ReadableStream<Uint8Array>, md5: boolean, sizeMaxBytes: number | undefined, inline: boolean, blockSizeBytes = ctx.blockSizeBytes): Promise<EncodeResult> {
+export async function encodeBody(ctx: StoreContext, body: ReadableStream<Uint8Array>, md5: boolean, sizeMaxBytes: number | undefined, inline: boolean, blockSizeBytes = ctx.blockSizeBytes, expectedBytes?: number): Promise<EncodeResult> {
   return encodeToDrives(ctx.drives.map((drive, i) => ({ drive, shardIndex: i })), body, {
+    expectedBytes,
     erasure: ctx.erasure,
     blockSizeBytes,
     writeQuorum: ctx.writeQuorum,
@@ -56,7 +57,7 @@ export async function putObject(ctx: StoreContext, bucket: BucketName, key: Obje
     throw err;
   }
   const blockSizeBytes = blockSizeFor(ctx, opts.sizeHintBytes);
-  const enc = await encodeBody(ctx, body, opts.md5, opts.sizeMaxBytes, true, blockSizeBytes);
+  const enc = await encodeBody(ctx, body, opts.md5, opts.sizeMaxBytes, true, blockSizeBytes, opts.sizeHintBytes);
   let perDrive: (DriveCommit | null)[] = [];
   try {
     const extra = opts.beforeCommit ? await opts.beforeCommit(enc.sizeBytes, enc.md5Hex) : {};

@@ -1,5 +1,9 @@
 import { afterAll, describe, expect, test } from 'bun:test';
+import { closeSync, fstatSync, openSync, readdirSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { shardFileBytes } from './bitrot.ts';
+import { preallocate, preallocateBytesMin } from './preallocate.ts';
 import { StorageError } from './types.ts';
 import { b, bodyOf, k, openTestStore, plain, randomBytes, readAll, sha, shaOfStream, tempDrives, type TempDrives } from './test-helpers.ts';
 
@@ -58,6 +62,54 @@ describe('concurrent writes', () => {
     }
     await store.close();
   }, 60_000);
+});
+
+describe('space reserved up front', () => {
+  /** Every data file of the drives, with its size and the bytes allocated to it. */
+  function dataFiles(paths: readonly string[]): { path: string; size: number; allocated: number }[] {
+    return paths.flatMap((root) => (readdirSync(root, { recursive: true }) as string[])
+      .filter((rel) => /(^|\/)D[^/]*\.\d+$/.test(rel))
+      .map((rel) => {
+        const st = statSync(join(root, rel));
+        return { path: rel, size: st.size, allocated: st.blocks * 512 };
+      }));
+  }
+
+  test.if(process.platform === 'linux')('preallocate reserves blocks without changing the size', () => {
+    const t = `${process.env.TMPDIR ?? '/tmp'}/cairn-prealloc-${process.pid}`;
+    const fd = openSync(t, 'w');
+    try {
+      preallocate(fd, 2 * preallocateBytesMin);
+      const st = fstatSync(fd);
+      expect(st.size).toBe(0);
+      expect(st.blocks * 512).toBeGreaterThanOrEqual(2 * preallocateBytesMin);
+    } finally {
+      closeSync(fd);
+      Bun.spawnSync(['rm', '-f', t]);
+    }
+  });
+
+  test('with a size hint, shard files keep their exact size, and a hint larger than the body gives the excess back', async () => {
+    const { t, store } = await fresh(4);
+    const data = randomBytes(8 * block + 123, 7);
+    await store.put(b('bkt'), k('hinted'), bodyOf(data), { ...plain, sizeHintBytes: data.length });
+    const exact = shardFileBytes({ sizeBytes: data.length, blockSizeBytes: block, dataShards: 2 });
+    let files = dataFiles(t.paths);
+    expect(files.length).toBe(4);
+    for (const f of files) expect(f.size).toBe(exact);
+    expect(await shaOfStream((await store.get(b('bkt'), k('hinted'))).stream)).toBe(sha(data));
+
+    // A hint three times too large: the object is what came, and no file keeps the extra space.
+    await store.put(b('bkt'), k('hinted'), bodyOf(data), { ...plain, sizeHintBytes: 3 * data.length });
+    files = dataFiles(t.paths);
+    expect(files.length).toBe(4);
+    for (const f of files) {
+      expect(f.size).toBe(exact);
+      expect(f.allocated).toBeLessThan(exact + 64 * 1024);
+    }
+    expect(await shaOfStream((await store.get(b('bkt'), k('hinted'))).stream)).toBe(sha(data));
+    await store.close();
+  });
 });
 
 describe('object api', () => {

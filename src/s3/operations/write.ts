@@ -117,12 +117,17 @@ export interface ObjectWrite {
   extraInternal?: Record<string, string>;
 }
 
+/** The stored size to expect, when the body's size is known up front. */
+function sizeHint(plan: WritePlan, body: PlainBody): { sizeHintBytes?: number } {
+  return body.sizeBytes === undefined ? {} : { sizeHintBytes: plan.storedBytes(body.sizeBytes) };
+}
+
 export async function writeObject(deps: S3Deps, body: PlainBody, w: ObjectWrite): Promise<Written<ObjectInfo>> {
   return withPlan(deps, w.target, body, (plan) => deps.store.put(w.target.bucket, w.target.key, encoded(plan, body), {
     userMeta: w.userMeta,
     internal: plan.internal,
     md5: false,
-    ...(body.sizeBytes === undefined ? {} : { sizeHintBytes: plan.storedBytes(body.sizeBytes) }),
+    ...sizeHint(plan, body),
     ...(w.precondition === undefined ? {} : { precondition: w.precondition }),
     beforeCommit: async () => {
       const payload = body.result();
@@ -137,6 +142,7 @@ export async function writePart(deps: S3Deps, body: PlainBody, target: WriteTarg
   return withPlan(deps, target, body, (plan) => deps.store.putPart(target.bucket, target.key, upload.uploadId, partNumber, encoded(plan, body), {
     internal: plan.internal,
     md5: false,
+    ...sizeHint(plan, body),
     beforeCommit: async () => {
       const payload = body.result();
       const end = await plan.finish(payload);
