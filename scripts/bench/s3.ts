@@ -10,8 +10,11 @@
 // into the HTTP layer's buffer; waiting for the socket to drain past the first MiB took
 // 64 MiB GETs from ~1.2 to ~0.9 ms/MiB of server CPU. PUT is CPU-bound on the machine:
 // MD5 alone is 1.7 ms/MiB here (one core, on a worker), parity doubles the bytes written,
-// and the client shares the two cores. Tried and dropped: reading the next batch of
-// blocks ahead on GET (no change at c1 or c8).
+// and the client shares the two cores; reserving shard files' space up front (fallocate)
+// took 5% off PUT CPU. Later rounds of a PUT case run slower than the first for Cairn:
+// each overwrite also unlinks the old object's shard files (2x its size with parity, ~9 ms
+// for 64 MiB) while the kernel writes back the last round. Tried and dropped: reading the
+// next batch of blocks ahead on GET (no change at c1 or c8).
 //   bun scripts/bench/s3.ts [--quick] [--only=PUT64,GET1,...]
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
