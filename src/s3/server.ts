@@ -192,6 +192,38 @@ function toRequest(req: IncomingMessage, scheme: 'http' | 'https', body: Request
   });
 }
 
+/**
+ * Waits until the socket took what waits in the response buffer: `taken` settles on the
+ * 'drain' event (or the response closing), and a poll that finds the buffer empty ends the
+ * wait as well, so a lost event costs at most a poll, never the response. A client that
+ * reads nothing for `idleMs` is cut off; a slow one that keeps reading (the buffer shrinks)
+ * is not. An idle timeout of 0 waits as long as it takes.
+ */
+async function socketTook(res: ServerResponse, taken: Promise<void>, idleMs: number): Promise<'taken' | 'stalled'> {
+  let left = res.writableLength;
+  let progressAt = performance.now();
+  let watch: ReturnType<typeof setInterval> | undefined;
+  const polled = new Promise<'taken' | 'stalled'>((resolve) => {
+    watch = setInterval(() => {
+      const now = res.writableLength;
+      if (now === 0) {
+        resolve('taken');
+      } else if (now < left) {
+        left = now;
+        progressAt = performance.now();
+      } else if (idleMs > 0 && performance.now() - progressAt >= idleMs) {
+        res.destroy();
+        resolve('stalled');
+      }
+    }, idleMs > 0 ? Math.min(idleMs, drainPollMs) : drainPollMs);
+  });
+  try {
+    return await Promise.race([taken.then(() => 'taken' as const), polled]);
+  } finally {
+    clearInterval(watch);
+  }
+}
+
 export async function writeResponse(res: ServerResponse, response: Response, isHead: boolean, idleMs: number): Promise<void> {
   if (res.destroyed) {
     // The client went away (e.g. mid-upload): nobody is left to answer.
@@ -242,27 +274,8 @@ export async function writeResponse(res: ServerResponse, response: Response, isH
       const accepted = res.write(piece, () => giveBack(piece));
       sentBytes += piece.length;
       if (!accepted && sentBytes > eagerResponseBytes && !closed && !res.destroyed) {
-        // A client that reads nothing for the idle timeout is cut off; a slow one that
-        // keeps reading (the buffer shrinks) is not. An idle timeout of 0 waits forever.
-        // The watch also ends a wait whose buffer emptied without a 'drain' event, so a
-        // lost event costs at most a poll, never the response.
-        let left = res.writableLength;
-        let progressAt = performance.now();
-        const watch = setInterval(() => {
-          const now = res.writableLength;
-          if (now === 0) {
-            wake?.();
-          } else if (now < left) {
-            left = now;
-            progressAt = performance.now();
-          } else if (idleMs > 0 && performance.now() - progressAt >= idleMs) {
-            closed = true;
-            res.destroy();
-            wake?.();
-          }
-        }, idleMs > 0 ? Math.min(idleMs, drainPollMs) : drainPollMs);
-        await new Promise<void>((resolve) => { wake = resolve; });
-        clearInterval(watch);
+        const taken = new Promise<void>((resolve) => { wake = resolve; });
+        if ((await socketTook(res, taken, idleMs)) === 'stalled') closed = true;
       }
       wake = undefined;
     }
