@@ -72,12 +72,15 @@ class BlockBuffer {
   readonly fromKernel: boolean;
   /** `kernelSlots`: a buffer of the kernel's memory, at least bytesFor(shards, shardBytesFull) long. */
   constructor(readonly shards: number, readonly shardBytesFull: number, kernelSlots?: Uint8Array) {
-    this.strideBytes = dataAlignBytes + Math.ceil(shardBytesFull / dataAlignBytes) * dataAlignBytes;
+    this.strideBytes = BlockBuffer.strideFor(shardBytesFull);
     this.fromKernel = kernelSlots !== undefined;
     this.slots = kernelSlots ?? new Uint8Array(shards * this.strideBytes);
   }
+  private static strideFor(shardBytesFull: number): number {
+    return dataAlignBytes + Math.ceil(shardBytesFull / dataAlignBytes) * dataAlignBytes;
+  }
   static bytesFor(shards: number, shardBytesFull: number): number {
-    return shards * (dataAlignBytes + Math.ceil(shardBytesFull / dataAlignBytes) * dataAlignBytes);
+    return shards * BlockBuffer.strideFor(shardBytesFull);
   }
   /** Offset of shard i's data in `slots`. */
   dataAt(i: number): number {

@@ -81,7 +81,7 @@ export async function putPart(ctx: StoreContext, bucket: BucketName, key: Object
     throw err;
   }
   const dir = uploadDir(bucket, uploadId);
-  const encoded = await encodeBody(ctx, body, opts.md5, opts.sizeMaxBytes, false, ctx.blockSizeBytes, opts.sizeHintBytes);
+  const encoded = await encodeBody(ctx, body, opts.md5, opts.sizeMaxBytes, false, { expectedBytes: opts.sizeHintBytes });
   try {
     const extra: BeforeCommitResult = opts.beforeCommit ? await opts.beforeCommit(encoded.sizeBytes, encoded.md5Hex) : {};
     const internal = extra.internal ?? opts.internal;

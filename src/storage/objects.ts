@@ -14,11 +14,12 @@ import { StorageError, type BucketName, type ByteRange, type GetResult, type Obj
 /** Shard streams up to this size are kept inside the metadata file: one file per drive for small objects. */
 export const inlineShardBytesMax = 16 * 1024;
 
-export async function encodeBody(ctx: StoreContext, body: ReadableStream<Uint8Array>, md5: boolean, sizeMaxBytes: number | undefined, inline: boolean, blockSizeBytes = ctx.blockSizeBytes, expectedBytes?: number): Promise<EncodeResult> {
+/** `layout`: the block size (default: the deployment's) and the stored bytes expected, when known. */
+export async function encodeBody(ctx: StoreContext, body: ReadableStream<Uint8Array>, md5: boolean, sizeMaxBytes: number | undefined, inline: boolean, layout: { blockSizeBytes?: number; expectedBytes?: number | undefined } = {}): Promise<EncodeResult> {
   return encodeToDrives(ctx.drives.map((drive, i) => ({ drive, shardIndex: i })), body, {
-    expectedBytes,
+    expectedBytes: layout.expectedBytes,
     erasure: ctx.erasure,
-    blockSizeBytes,
+    blockSizeBytes: layout.blockSizeBytes ?? ctx.blockSizeBytes,
     writeQuorum: ctx.writeQuorum,
     md5,
     sizeMaxBytes: sizeMaxBytes ?? Number.MAX_SAFE_INTEGER,
@@ -57,7 +58,7 @@ export async function putObject(ctx: StoreContext, bucket: BucketName, key: Obje
     throw err;
   }
   const blockSizeBytes = blockSizeFor(ctx, opts.sizeHintBytes);
-  const enc = await encodeBody(ctx, body, opts.md5, opts.sizeMaxBytes, true, blockSizeBytes, opts.sizeHintBytes);
+  const enc = await encodeBody(ctx, body, opts.md5, opts.sizeMaxBytes, true, { blockSizeBytes, expectedBytes: opts.sizeHintBytes });
   let perDrive: (DriveCommit | null)[] = [];
   try {
     const extra = opts.beforeCommit ? await opts.beforeCommit(enc.sizeBytes, enc.md5Hex) : {};
