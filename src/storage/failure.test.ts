@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { b, bodyOf, k, openTestStore, plain, randomBytes, readAll, sha, tempDrives, type TempDrives } from './test-helpers.ts';
+import { b, bodyOf, k, openTestStore, plain, randomBytes, readAll, sha, shardFiles, tempDrives, type TempDrives } from './test-helpers.ts';
 import type { ObjectStore } from './types.ts';
 import type { StoreOptions } from './index.ts';
 
@@ -33,16 +33,6 @@ async function expectAllReadable(store: ObjectStore): Promise<void> {
   }
   const listed = await store.list(b('bkt'), { prefix: 'dir/', delimiter: '/', marker: '', maxKeys: 100 });
   expect(listed.objects).toHaveLength(sizes.length);
-}
-
-/** Every shard data file of an object, by drive. */
-async function shardFiles(t: TempDrives, key: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of t.paths) {
-    const dir = join(p, 'buckets', 'bkt', 'objects', '_dir', `_${key}`);
-    for (const n of await readdir(dir)) if (n.startsWith('D')) out.push(join(dir, n));
-  }
-  return out;
 }
 
 describe('lost drives', () => {
@@ -93,7 +83,7 @@ describe('lost drives', () => {
 describe('bitrot and healing', () => {
   test('flipped bytes: reads stay exact, bitrot is counted, heal restores the shard file', async () => {
     const { t, store } = await populated(6, 2);
-    const files = await shardFiles(t, `o${3 * mib + 17}`);
+    const files = await shardFiles(t, `dir/o${3 * mib + 17}`);
     expect(files).toHaveLength(6);
     const original = await Bun.file(files[1]!).bytes();
     const damaged = original.slice();
@@ -107,7 +97,7 @@ describe('bitrot and healing', () => {
     const healed = await store.heal(b('bkt'), k(`dir/o${3 * mib + 17}`));
     expect(store.healCounters().healedShards).toBe(2);
     expect(healed.healedShards).toBeLessThanOrEqual(2);
-    const after = await shardFiles(t, `o${3 * mib + 17}`);
+    const after = await shardFiles(t, `dir/o${3 * mib + 17}`);
     expect(sha(await Bun.file(after[1]!).bytes())).toBe(sha(original));
     expect(sha(await Bun.file(after[3]!).bytes())).toBe(sha(other));
     expect((await store.heal(b('bkt'), k(`dir/o${3 * mib + 17}`))).healedShards).toBe(0);
@@ -116,13 +106,13 @@ describe('bitrot and healing', () => {
 
   test('a replaced, empty drive is formatted at start and refilled', async () => {
     const { t, store } = await populated(6, 2);
-    const before = await shardFiles(t, `o${mib}`);
+    const before = await shardFiles(t, `dir/o${mib}`);
     const want = sha(await Bun.file(before[2]!).bytes());
     await store.close();
     await rm(t.paths[2]!, { recursive: true });
     const again = await openTestStore(t.paths);
     await again.healAll();
-    const after = await shardFiles(t, `o${mib}`);
+    const after = await shardFiles(t, `dir/o${mib}`);
     expect(after).toHaveLength(6);
     expect(sha(await Bun.file(after[2]!).bytes())).toBe(want);
     expect(again.healCounters().healedShards).toBeGreaterThan(0);
@@ -138,8 +128,8 @@ describe('bitrot and healing', () => {
     await store.put(b('bkt'), k('dir/m'), bodyOf(randomBytes(2 * mib, 4)), plain);
     await rm(t.paths[1]!, { recursive: true });
     await Bun.$`mkdir ${t.paths[1]!}`;
-    for (let i = 0; i < 200 && (await shardFiles(t, 'm').catch(() => [])).length < 4; i++) await Bun.sleep(25);
-    expect(await shardFiles(t, 'm')).toHaveLength(4);
+    for (let i = 0; i < 200 && (await shardFiles(t, 'dir/m').catch(() => [])).length < 4; i++) await Bun.sleep(25);
+    expect(await shardFiles(t, 'dir/m')).toHaveLength(4);
     await store.close();
   });
 });
@@ -227,18 +217,18 @@ describe('an object a little over one block', () => {
     await store.put(b('bkt'), k('dir/oone'), bodyOf(data), { ...plain, sizeHintBytes: size });
     await store.put(b('bkt'), k('dir/otwo'), bodyOf(data), plain);
     const oneBlock = 8 + size / 2;
-    for (const f of await shardFiles(t, 'oone')) expect(Bun.file(f).size).toBe(oneBlock);
+    for (const f of await shardFiles(t, 'dir/oone')) expect(Bun.file(f).size).toBe(oneBlock);
     // Without the hint: a full block and a 512-byte one.
-    for (const f of await shardFiles(t, 'otwo')) expect(Bun.file(f).size).toBe(8 + mib / 2 + 8 + 256);
+    for (const f of await shardFiles(t, 'dir/otwo')) expect(Bun.file(f).size).toBe(8 + mib / 2 + 8 + 256);
     // A hint that turns out wrong (the body is bigger) still stores and reads exactly.
     const big = randomBytes(3 * mib + 5, 8);
     await store.put(b('bkt'), k('dir/owrong-hint'), bodyOf(big), { ...plain, sizeHintBytes: size });
     expect(sha(await readAll((await store.get(b('bkt'), k('dir/owrong-hint'))).stream))).toBe(sha(big));
     // Too far over a block: the usual layout.
     await store.put(b('bkt'), k('dir/ofar'), bodyOf(big), { ...plain, sizeHintBytes: big.length });
-    for (const f of await shardFiles(t, 'ofar')) expect(Bun.file(f).size).toBeGreaterThan(3 * (8 + mib / 2));
+    for (const f of await shardFiles(t, 'dir/ofar')) expect(Bun.file(f).size).toBeGreaterThan(3 * (8 + mib / 2));
 
-    const before = await shardFiles(t, 'oone');
+    const before = await shardFiles(t, 'dir/oone');
     await rm(before[1]!);
     await rm(t.paths[3]!, { recursive: true });
     expect(sha(await readAll((await store.get(b('bkt'), k('dir/oone'))).stream))).toBe(sha(data));
@@ -249,7 +239,7 @@ describe('an object a little over one block', () => {
     await store.close();
     const again = await openTestStore(t.paths);
     await again.healAll();
-    const after = await shardFiles(t, 'oone');
+    const after = await shardFiles(t, 'dir/oone');
     expect(after).toHaveLength(4);
     for (const f of after) expect(Bun.file(f).size).toBe(oneBlock);
     expect(sha(await readAll((await again.get(b('bkt'), k('dir/oone'))).stream))).toBe(sha(data));

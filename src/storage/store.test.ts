@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, test } from 'bun:test';
-import { closeSync, fstatSync, openSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { shardFileBytes } from './bitrot.ts';
 import { preallocate, preallocateBytesMin } from './preallocate.ts';
 import { StorageError } from './types.ts';
-import { b, bodyOf, k, openTestStore, plain, randomBytes, readAll, sha, shaOfStream, tempDrives, type TempDrives } from './test-helpers.ts';
+import { b, bodyOf, k, openTestStore, plain, randomBytes, readAll, sha, shardFiles, shaOfStream, tempDrives, type TempDrives } from './test-helpers.ts';
 
 const block = 1024 * 1024;
 const temps: TempDrives[] = [];
@@ -65,14 +65,12 @@ describe('concurrent writes', () => {
 });
 
 describe('space reserved up front', () => {
-  /** Every data file of the drives, with its size and the bytes allocated to it. */
-  function dataFiles(paths: readonly string[]): { path: string; size: number; allocated: number }[] {
-    return paths.flatMap((root) => (readdirSync(root, { recursive: true }) as string[])
-      .filter((rel) => /(^|\/)D[^/]*\.\d+$/.test(rel))
-      .map((rel) => {
-        const st = statSync(join(root, rel));
-        return { path: rel, size: st.size, allocated: st.blocks * 512 };
-      }));
+  /** The object's shard files, with their sizes and the bytes allocated to them. */
+  async function shardFileSpace(t: TempDrives, key: string): Promise<{ size: number; allocated: number }[]> {
+    return (await shardFiles(t, key)).map((path) => {
+      const st = statSync(path);
+      return { size: st.size, allocated: st.blocks * 512 };
+    });
   }
 
   test.if(process.platform === 'linux')('preallocate reserves blocks without changing the size', () => {
@@ -94,14 +92,14 @@ describe('space reserved up front', () => {
     const data = randomBytes(8 * block + 123, 7);
     await store.put(b('bkt'), k('hinted'), bodyOf(data), { ...plain, sizeHintBytes: data.length });
     const exact = shardFileBytes({ sizeBytes: data.length, blockSizeBytes: block, dataShards: 2 });
-    let files = dataFiles(t.paths);
+    let files = await shardFileSpace(t, 'hinted');
     expect(files.length).toBe(4);
     for (const f of files) expect(f.size).toBe(exact);
     expect(await shaOfStream((await store.get(b('bkt'), k('hinted'))).stream)).toBe(sha(data));
 
     // A hint three times too large: the object is what came, and no file keeps the extra space.
     await store.put(b('bkt'), k('hinted'), bodyOf(data), { ...plain, sizeHintBytes: 3 * data.length });
-    files = dataFiles(t.paths);
+    files = await shardFileSpace(t, 'hinted');
     expect(files.length).toBe(4);
     for (const f of files) {
       expect(f.size).toBe(exact);

@@ -1,15 +1,26 @@
 // Shared helpers for storage tests: temp drive sets, random bodies, stream utilities.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '../util/random.ts';
 import { openObjectStore, type StoreOptions } from './index.ts';
+import { objectRel } from './paths.ts';
 import type { BucketName, ObjectKey, ObjectStore } from './types.ts';
 
 export interface TempDrives {
   root: string;
   paths: string[];
   cleanup(): Promise<void>;
+}
+
+/** Every shard data file of an object in bucket `bkt`, by drive. */
+export async function shardFiles(t: TempDrives, key: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of t.paths) {
+    const dir = join(p, objectRel('bkt', key));
+    for (const n of await readdir(dir)) if (n.startsWith('D')) out.push(join(dir, n));
+  }
+  return out;
 }
 
 export async function tempDrives(count: number): Promise<TempDrives> {
