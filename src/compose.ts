@@ -16,7 +16,7 @@ export interface ComposeDeps {
 }
 
 /** `background: false` for short-lived commands: no integrity scans or drive probes. */
-export function openStoreFromConfig(config: Config, deps: ComposeDeps, opts: { background: boolean }): Promise<ObjectStore> {
+export function openStoreFromConfig(config: Config, deps: ComposeDeps, opts: { background: boolean; reaperWorkerUrl?: URL }): Promise<ObjectStore> {
   return openObjectStore({
     drives: config.drives,
     ...(config.parity === undefined ? {} : { parity: config.parity }),
@@ -26,6 +26,7 @@ export function openStoreFromConfig(config: Config, deps: ComposeDeps, opts: { b
     healScanIntervalMs: opts.background ? config.heal.scanIntervalMs : 0,
     ...(opts.background ? {} : { driveProbeIntervalMs: 0 }),
     healScanObjectsPerSec: config.heal.objectsPerSecMax,
+    ...(opts.reaperWorkerUrl === undefined ? {} : { reaperWorkerUrl: opts.reaperWorkerUrl }),
   });
 }
 

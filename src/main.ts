@@ -73,7 +73,8 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
   process.on('unhandledRejection', (e) => logger.error('unhandled rejection', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
   process.on('uncaughtException', (e) => logger.error('uncaught exception', { error: `${e.name}: ${e.message}`, stack: e.stack ?? '' }));
   const observability = await createObservability({ config, version, clock, logger });
-  const store = await openStoreFromConfig(config, { clock, random, logger }, { background: true });
+  // Worker URLs are resolved from this file: in a compiled executable all modules share one import.meta.url.
+  const store = await openStoreFromConfig(config, { clock, random, logger }, { background: true, reaperWorkerUrl: new URL('./storage/reaper-worker.ts', import.meta.url) });
   const credentialsDir = statePaths(config).rootCredentialsDir;
   const root = await ensureRootCredentials({ user: config.rootUser, password: config.rootPassword, dir: credentialsDir, random });
   const extraUsers = config.credentialsFile === undefined ? [] : await loadCredentialsFile(config.credentialsFile);
@@ -92,7 +93,6 @@ async function runServer(env: Readonly<Record<string, string | undefined>>): Pro
   });
   const encryption = bucketEncryptionHandlers({ kms: built.kms, kmsAutoCreate: config.kms.backend !== 'none' && config.kms.autoCreate });
   const handlers = { ...defaultHandlers, GetBucketEncryption: encryption.get, PutBucketEncryption: encryption.put, DeleteBucketEncryption: encryption.del };
-  // Resolved from this file: in a compiled executable all modules share one import.meta.url.
   const md5Offload = new Md5Offload(new URL('./s3/md5-worker.ts', import.meta.url));
   const app = createS3App({
     // Bucket metadata through the config cache; setting writes invalidate it (ops layer).

@@ -11,10 +11,15 @@
 // 64 MiB GETs from ~1.2 to ~0.9 ms/MiB of server CPU. PUT is CPU-bound on the machine:
 // MD5 alone is 1.7 ms/MiB here (one core, on a worker), parity doubles the bytes written,
 // and the client shares the two cores; reserving shard files' space up front (fallocate)
-// took 5% off PUT CPU. Later rounds of a PUT case run slower than the first for Cairn:
-// each overwrite also unlinks the old object's shard files (2x its size with parity, ~9 ms
-// for 64 MiB) while the kernel writes back the last round. Tried and dropped: reading the
-// next batch of blocks ahead on GET (no change at c1 or c8).
+// took 5% off PUT CPU. Later rounds of a PUT case overwrite the objects of the first: on
+// this machine's disk (ext4 mounted with `discard`) freeing the old shard files waited
+// 15-50 ms per file for trims, and a metadata rename over the old file waited on
+// writeback, both on the I/O threads every request shares: 64 MiB PUTs at c8 left a third
+// of the CPU idle. Removed data now goes to a trash directory that a worker thread empties,
+// and metadata is swapped in with renameat2(RENAME_EXCHANGE): interleaved A/B, 64 MiB PUT
+// at c8 101 -> 239 MB/s and 10% less CPU; at c1 +4%. Hashing every body's MD5 on the
+// worker (not just two) added 10-50% at c8. Tried and dropped: reading the next batch of
+// blocks ahead on GET (no change at c1 or c8).
 //   bun scripts/bench/s3.ts [--quick] [--only=PUT64,GET1,...]
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

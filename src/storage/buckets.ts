@@ -69,8 +69,8 @@ export async function makeBucket(ctx: StoreContext, bucket: BucketName, settings
     const stale = await readDoc(ctx, docRel(bucket));
     // Leftovers of a deleted bucket (crash during removal) must not reappear in the new one.
     await Promise.all(ctx.drives.filter((d) => d.online).map(async (d) => {
-      await d.removeTree(`${bucketRel(bucket)}/objects`).catch(() => undefined);
-      await d.removeTree(`${multipartDir}/${bucket}`).catch(() => undefined);
+      await d.discard(`${bucketRel(bucket)}/objects`).catch(() => undefined);
+      await d.discard(`${multipartDir}/${bucket}`).catch(() => undefined);
     }));
     await writeBucket(ctx, bucket, { createdMs: ctx.clock.nowMs(), settings: { ...settings } }, stale.seq + 1);
   });
@@ -123,7 +123,7 @@ export async function removeBucket(ctx: StoreContext, bucket: BucketName): Promi
   const removed = await removeDoc(ctx, docRel(bucket));
   if (removed < ctx.writeQuorum) throw quorumLost('delete bucket');
   await Promise.all(ctx.drives.filter((d) => d.online).map(async (d) => {
-    await d.removeTree(bucketRel(bucket)).catch(() => undefined);
-    await d.removeTree(`${multipartDir}/${bucket}`).catch(() => undefined);
+    await d.discard(bucketRel(bucket)).catch(() => undefined);
+    await d.discard(`${multipartDir}/${bucket}`).catch(() => undefined);
   }));
 }

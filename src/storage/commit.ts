@@ -61,7 +61,7 @@ async function rollBack(ctx: StoreContext, plan: CommitPlan, committed: readonly
     const old = previous[i];
     try {
       if (typeof old === 'object') await d.writeAtomic(`${plan.objRel}/${objectMetaName}`, encodeMeta(old));
-      else await d.removeFile(`${plan.objRel}/${objectMetaName}`);
+      else await d.discard(`${plan.objRel}/${objectMetaName}`);
       await removeStaleData(d, plan.objRel, typeof old === 'object' ? old.dataId : null);
     } catch (err) {
       d.noteWriteError(err);
@@ -120,7 +120,7 @@ export async function removeStaleData(d: Drive, objRel: string, keepDataId: stri
     for (const name of entries) {
       if (!name.startsWith('D')) continue;
       if (keepDataId !== null && name.startsWith(`D${keepDataId}.`)) continue;
-      await d.removeFile(`${objRel}/${name}`);
+      await d.discard(`${objRel}/${name}`);
     }
   } catch (err) {
     d.noteError(err);
@@ -129,7 +129,7 @@ export async function removeStaleData(d: Drive, objRel: string, keepDataId: stri
 
 /** Deletes one object's metadata on a drive (the per-drive commit point of a delete), then its data. */
 export async function deleteOnDrive(d: Drive, bucket: string, objRel: string): Promise<void> {
-  await d.removeFile(`${objRel}/${objectMetaName}`);
+  await d.discard(`${objRel}/${objectMetaName}`);
   await d.fsyncPath(objRel).catch(() => undefined);
   await removeStaleData(d, objRel, null);
   await d.pruneEmptyDirs(objRel, objectsRootRel(bucket));

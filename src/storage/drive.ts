@@ -1,9 +1,11 @@
 // One drive directory: path-safe file helpers, crash-safe atomic writes
 // (temp file, fsync, rename, fsync directory) and error classification.
-import { link, mkdir, open, readdir, rename, rm, rmdir, stat, statfs, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, rmdir, stat, statfs, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StorageError } from './types.ts';
-import { formatFile, tmpDir } from './paths.ts';
+import { exchangePaths } from './libc.ts';
+import { formatFile, tmpDir, trashDir } from './paths.ts';
+import type { Reaper } from './reaper.ts';
 
 export type DriveState = 'online' | 'offline' | 'healing';
 export type FsErrorKind = 'notFound' | 'diskFull' | 'readOnly' | 'io';
@@ -41,6 +43,7 @@ export class Drive {
     readonly root: string,
     private readonly fsyncEnabled: boolean,
     private readonly newId: () => string,
+    private readonly reaper: Reaper,
   ) {}
 
   get online(): boolean {
@@ -202,12 +205,26 @@ export class Drive {
         // which writes small files synchronously on the main thread.
         await this.withTempDir(() => writeFile(this.abs(tmp), data));
       }
-      await this.renameCreatingDir(tmp, rel);
+      await this.replace(tmp, rel);
       await this.fsyncPath(dirname(rel));
     } catch (err) {
       await rm(this.abs(tmp), { force: true }).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Puts fromRel in place of toRel. An existing target is exchanged with the new file, not
+   * renamed over (see libc.ts: a rename over a file can wait on writeback while holding the
+   * file system's rename lock). The old file, now at fromRel, goes to the reaper: its last
+   * page may still be under writeback, and an unlink here would wait for it.
+   */
+  private async replace(fromRel: string, toRel: string): Promise<void> {
+    if (exchangePaths(this.abs(fromRel), this.abs(toRel))) {
+      await this.reaper.remove(this.abs(fromRel));
+      return;
+    }
+    await this.renameCreatingDir(fromRel, toRel);
   }
 
   /** Renames within the drive, creating the target directory; the caller fsyncs directories. */
@@ -242,16 +259,38 @@ export class Drive {
     }
   }
 
-  async removeFile(rel: string): Promise<void> {
+  /**
+   * Removes a file or a directory tree for good, without waiting for the file system to
+   * free its blocks: it moves into the trash (one rename, so its directory is clean at
+   * once) and the reaper deletes it there. A path already gone is fine. Where the move
+   * fails, the path is deleted in place.
+   */
+  async discard(rel: string): Promise<void> {
+    const trashRel = `${trashDir}/${this.newId()}`;
     try {
-      await unlink(this.abs(rel));
+      await this.renameCreatingDir(rel, trashRel);
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (isNotFound(err)) return;
+      await rm(this.abs(rel), { recursive: true, force: true });
+      return;
     }
+    await this.reaper.remove(this.abs(trashRel));
   }
 
-  async removeTree(rel: string): Promise<void> {
-    await rm(this.abs(rel), { recursive: true, force: true });
+  /**
+   * Hands the reaper what an earlier run left in the trash (a crash, or a stop with deletes
+   * pending). Returns once the trash is listed; the deletes go on in the background.
+   */
+  async reapLeftovers(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.abs(trashDir));
+    } catch {
+      return;
+    }
+    void (async () => {
+      for (const name of names) await this.reaper.remove(this.abs(`${trashDir}/${name}`));
+    })().catch((err: unknown) => this.noteError(err));
   }
 
   /** Removes empty directories from rel upwards, stopping at stopRel (exclusive). Best effort. */

@@ -5,7 +5,7 @@
 import { rm, type FileHandle } from 'node:fs/promises';
 import { assert } from '../util/assert.ts';
 import { hashBytes, shardFileBytes, writeHash } from './bitrot.ts';
-import { preallocate } from './preallocate.ts';
+import { preallocate } from './libc.ts';
 import { toStorageError, type Drive } from './drive.ts';
 import type { Erasure } from './erasure.ts';
 import { StorageError } from './types.ts';

@@ -4,6 +4,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import type { Logger } from '../util/log.ts';
 import { Drive, isNotFound } from './drive.ts';
+import type { Reaper } from './reaper.ts';
 import { bucketsDir, formatFile, sysDir, tmpDir } from './paths.ts';
 
 export const formatVersion = 1;
@@ -77,13 +78,14 @@ export async function openDrives(
   fsync: boolean,
   newId: () => string,
   logger: Logger,
+  reaper: Reaper,
 ): Promise<OpenedDrives> {
   const n = paths.length;
   if (n < 1 || n > 16) throw new DriveFormatError(`need 1 to 16 drives, got ${n}`);
   if (new Set(paths).size !== n) throw new DriveFormatError('drive paths must be distinct');
   const parity = parityWanted ?? defaultParity(n);
   if (!Number.isInteger(parity) || parity < 0 || parity > Math.floor(n / 2)) throw new DriveFormatError(`parity ${parity} must be between 0 and ${Math.floor(n / 2)} for ${n} drives`);
-  const drives = paths.map((p, i) => new Drive(i, p, fsync, newId));
+  const drives = paths.map((p, i) => new Drive(i, p, fsync, newId, reaper));
   for (const d of drives) {
     d.onOffline = (reason) => logger.error('drive offline: reads and writes go on without it while quorum holds; the drive monitor re-probes it', { drive: d.index, path: d.root, reason });
   }
@@ -119,7 +121,9 @@ export async function openDrives(
       logger.error('drive left offline: its format is damaged; empty the directory to have it reformatted and refilled', { drive: i, path: d.root, reason: p.why });
       return;
     }
-    await d.removeTree(tmpDir);
+    // Temp files of writes cut short by a stop or crash go to the trash, after what is there.
+    await d.reapLeftovers();
+    await d.discard(tmpDir);
     await d.mkdirp(tmpDir);
     if (p.kind === 'empty') {
       await d.writeAtomic(formatFile, new TextEncoder().encode(JSON.stringify({ ...layout, driveIndex: i })));

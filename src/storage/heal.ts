@@ -87,7 +87,7 @@ async function rebuildPart(ctx: StoreContext, sources: OpenSource[], targets: re
     if (ctx.fsync) await Promise.all(handles.map((h) => h.sync()));
     return tmps;
   } catch (err) {
-    await Promise.all(targets.map((t, i) => t.drive.removeFile(tmps[i]!).catch(() => undefined)));
+    await Promise.all(targets.map((t, i) => t.drive.discard(tmps[i]!).catch(() => undefined)));
     throw err;
   } finally {
     await Promise.all(handles.map((h) => h.close().catch(() => undefined)));
@@ -155,7 +155,7 @@ export async function healObject(ctx: StoreContext, bucket: BucketName, key: Obj
         if (meta.inline) {
           // Small objects keep their shard in the metadata file: fold the rebuilt stream in.
           inlineData = await d.readFile(tmp);
-          await d.removeFile(tmp);
+          await d.discard(tmp);
         } else {
           await d.moveInto(tmp, `${objRel}/${dataFileName(meta.dataId, partNumber)}`);
         }
@@ -176,7 +176,7 @@ export async function healObject(ctx: StoreContext, bucket: BucketName, key: Obj
 async function removeLeftovers(ctx: StoreContext, objRel: string, answers: readonly MetaAnswer[]): Promise<void> {
   if (answers.some((a) => a === 'error')) return;
   await Promise.all(ctx.drives.map(async (d, i) => {
-    if (answers[i] !== 'missing') await d.removeFile(`${objRel}/${objectMetaName}`).catch(() => undefined);
+    if (answers[i] !== 'missing') await d.discard(`${objRel}/${objectMetaName}`).catch(() => undefined);
     await removeStaleData(d, objRel, null);
     await d.pruneEmptyDirs(objRel, objRel.slice(0, objRel.indexOf('/objects') + '/objects'.length));
   }));

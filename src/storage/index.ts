@@ -9,6 +9,7 @@ import { formatVersion, openDrives } from './format.ts';
 import { KeyedMutex } from './locks.ts';
 import { Maintenance } from './maintenance.ts';
 import { WasmKernel } from './rs-wasm.ts';
+import { Reaper } from './reaper.ts';
 import { ErasureObjectStore } from './store.ts';
 import type { ObjectStore } from './types.ts';
 
@@ -38,6 +39,11 @@ export interface StoreOptions {
   kernel?: GfKernel;
   /** Block size for new deployments (tests use small blocks); default 1 MiB. */
   blockSizeBytes?: number;
+  /**
+   * reaper-worker.ts, to delete replaced and removed data on its own thread (see reaper.ts);
+   * without it, deletes run one at a time on the I/O threads.
+   */
+  reaperWorkerUrl?: URL;
   /** Fault injection for crash tests; never set in production. */
   hooks?: StoreHooks;
 }
@@ -46,7 +52,11 @@ export async function openObjectStore(opts: StoreOptions): Promise<ObjectStore> 
   const random = opts.random ?? cryptoRandom;
   const logger = opts.logger ?? silentLogger;
   const ids = (): string => newId(random);
-  const opened = await openDrives(opts.drives, opts.parity, opts.blockSizeBytes ?? blockSizeBytesDefault, opts.fsync, ids, logger);
+  const reaper = new Reaper(opts.reaperWorkerUrl, logger);
+  const opened = await openDrives(opts.drives, opts.parity, opts.blockSizeBytes ?? blockSizeBytesDefault, opts.fsync, ids, logger, reaper).catch((err: unknown) => {
+    reaper.close();
+    throw err;
+  });
   const kernel = opts.kernel ?? (await defaultKernel(logger));
   const erasure = new Erasure(opened.dataShards, opened.parityShards, kernel);
   let upkeep: Maintenance | null = null;
@@ -81,7 +91,7 @@ export async function openObjectStore(opts: StoreOptions): Promise<ObjectStore> 
     const u = upkeep;
     void u.refill().catch((err: unknown) => logger.warn('refill of replaced drives failed', { err: String(err) }));
   }
-  return new ErasureObjectStore(ctx, upkeep);
+  return new ErasureObjectStore(ctx, upkeep, reaper);
 }
 
 /** The wasm SIMD kernel; the TypeScript reference only where the engine lacks wasm SIMD. */

@@ -103,7 +103,7 @@ export async function putPart(ctx: StoreContext, bucket: BucketName, key: Object
       // The part document is the commit point: it names the data file that is now valid.
       await writeDoc(ctx, partMetaRel(dir, partNumber), seq + 1, enc(doc));
       if (previous !== null && previous.dataId !== doc.dataId) {
-        await onAllDrives(ctx, (d) => d.removeFile(partDataRel(dir, partNumber, previous.dataId)));
+        await onAllDrives(ctx, (d) => d.discard(partDataRel(dir, partNumber, previous.dataId)));
       }
     });
     return { partNumber, size: doc.size, etag: doc.etag, internal: doc.internal };
@@ -164,7 +164,7 @@ async function removeUpload(ctx: StoreContext, bucket: string, uploadId: string)
   const dir = uploadDir(bucket, uploadId);
   const removed = await removeDoc(ctx, `${dir}/${uploadDocName}`);
   if (removed < ctx.writeQuorum) throw quorumLost('remove upload');
-  await onAllDrives(ctx, (d) => d.removeTree(dir));
+  await onAllDrives(ctx, (d) => d.discard(dir));
 }
 
 export async function abortUpload(ctx: StoreContext, bucket: BucketName, key: ObjectKey, uploadId: UploadId): Promise<void> {

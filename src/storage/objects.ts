@@ -29,7 +29,7 @@ export async function encodeBody(ctx: StoreContext, body: ReadableStream<Uint8Ar
 }
 
 export async function removeTmp(ctx: StoreContext, tmpRels: readonly (string | null)[]): Promise<void> {
-  await Promise.all(tmpRels.map((rel, i) => (rel === null ? undefined : ctx.drives[i]!.removeFile(rel).catch(() => undefined))));
+  await Promise.all(tmpRels.map((rel, i) => (rel === null ? undefined : ctx.drives[i]!.discard(rel).catch(() => undefined))));
 }
 
 /**

@@ -8,6 +8,8 @@ import { StorageError } from './types.ts';
 
 export const sysDir = '.cairn.sys';
 export const tmpDir = `${sysDir}/tmp`;
+/** What waits for the reaper (reaper.ts): removed data, moved here so its directory is clean at once. */
+export const trashDir = `${sysDir}/trash`;
 export const formatFile = `${sysDir}/format.json`;
 export const systemDocsDir = `${sysDir}/system`;
 export const multipartDir = `${sysDir}/multipart`;

@@ -100,7 +100,7 @@ export async function writeDoc(ctx: StoreContext, rel: string, seq: number, payl
 }
 
 export async function removeDoc(ctx: StoreContext, rel: string): Promise<number> {
-  const results = await onAllDrives(ctx, (d) => d.removeFile(rel));
+  const results = await onAllDrives(ctx, (d) => d.discard(rel));
   return results.filter((r) => r.ok).length;
 }
 

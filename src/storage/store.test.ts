@@ -3,7 +3,7 @@ import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { shardFileBytes } from './bitrot.ts';
-import { preallocate, preallocateBytesMin } from './preallocate.ts';
+import { preallocate, preallocateBytesMin } from './libc.ts';
 import { StorageError } from './types.ts';
 import { b, bodyOf, k, openTestStore, plain, randomBytes, readAll, sha, shardFiles, shaOfStream, tempDrives, type TempDrives } from './test-helpers.ts';
 

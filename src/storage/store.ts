@@ -3,13 +3,14 @@ import * as buckets from './buckets.ts';
 import type { StoreContext } from './context.ts';
 import { listObjects, walkObjects } from './list.ts';
 import type { Maintenance } from './maintenance.ts';
+import type { Reaper } from './reaper.ts';
 import * as multipart from './multipart.ts';
 import * as objects from './objects.ts';
 import { readSystem, writeSystem } from './system-docs.ts';
 import { StorageError, type BucketInfo, type BucketMeta, type BucketName, type ByteRange, type CompletePart, type GetResult, type HealCounters, type ListOptions, type ListPartsResult, type ListResult, type ListUploadsResult, type ObjectInfo, type ObjectKey, type ObjectStore, type PartInfo, type PutOptions, type StorageInfo, type UploadId, type UploadInfo, type BeforeCommitResult } from './types.ts';
 
 export class ErasureObjectStore implements ObjectStore {
-  constructor(private readonly ctx: StoreContext, private readonly upkeep: Maintenance) {}
+  constructor(private readonly ctx: StoreContext, private readonly upkeep: Maintenance, private readonly reaper: Reaper) {}
 
   makeBucket(bucket: BucketName, settings?: Record<string, string>): Promise<void> { return buckets.makeBucket(this.ctx, bucket, settings); }
   headBucket(bucket: BucketName): Promise<BucketInfo> { return buckets.headBucket(this.ctx, bucket); }
@@ -79,5 +80,8 @@ export class ErasureObjectStore implements ObjectStore {
     };
   }
 
-  close(): Promise<void> { return this.upkeep.close(); }
+  async close(): Promise<void> {
+    await this.upkeep.close();
+    this.reaper.close();
+  }
 }

@@ -30,7 +30,7 @@ export async function tempDrives(count: number): Promise<TempDrives> {
 }
 
 export function openTestStore(paths: string[], extra: Partial<StoreOptions> = {}): Promise<ObjectStore> {
-  return openObjectStore({ drives: paths, fsync: false, healScanIntervalMs: 0, driveProbeIntervalMs: 0, ...extra });
+  return openObjectStore({ drives: paths, fsync: false, healScanIntervalMs: 0, driveProbeIntervalMs: 0, reaperWorkerUrl: new URL('./reaper-worker.ts', import.meta.url), ...extra });
 }
 
 export function randomBytes(length: number, seed: number): Uint8Array {

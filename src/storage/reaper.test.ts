@@ -1,0 +1,170 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { silentLogger } from '../util/log.ts';
+import { exchangePaths } from './libc.ts';
+import { objectRel, tmpDir, trashDir } from './paths.ts';
+import { Reaper } from './reaper.ts';
+import { b, bodyOf, k, openTestStore, plain, randomBytes, sha, shardFiles, shaOfStream, tempDrives, type TempDrives } from './test-helpers.ts';
+
+const temps: TempDrives[] = [];
+afterAll(async () => { await Promise.all(temps.map((t) => t.cleanup())); });
+const workerUrl = new URL('./reaper-worker.ts', import.meta.url);
+
+async function scratch(): Promise<string> {
+  const t = await tempDrives(1);
+  temps.push(t);
+  await mkdir(t.paths[0]!, { recursive: true });
+  return t.paths[0]!;
+}
+
+/** Files and a tree with files in it, under dir. */
+async function litter(dir: string, n: number): Promise<string[]> {
+  const paths: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const file = join(dir, `f${i}`);
+    await writeFile(file, randomBytes(4096, i));
+    paths.push(file);
+  }
+  const tree = join(dir, 'tree');
+  await mkdir(join(tree, 'a', 'b'), { recursive: true });
+  await writeFile(join(tree, 'a', 'b', 'leaf'), 'x');
+  paths.push(tree);
+  return paths;
+}
+
+/** Polls until check() holds; fails after timeoutMs. */
+async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
+const entries = async (dir: string): Promise<string[]> => readdir(dir).catch(() => []);
+
+describe('reaper', () => {
+  const modes = [
+    ['on its worker', workerUrl],
+    ['inline, without a worker', undefined],
+    ['inline, after its worker failed to start', new URL('./no-such-worker.ts', import.meta.url)],
+  ] as const;
+  for (const [mode, url] of modes) {
+    test(`${mode}: deletes files and trees; idle() resolves once all are gone`, async () => {
+      const dir = await scratch();
+      const paths = await litter(dir, 5);
+      const reaper = new Reaper(url, silentLogger);
+      try {
+        for (const p of paths) await reaper.remove(p);
+        await reaper.remove(join(dir, 'never-existed'));
+        await reaper.idle();
+        expect(reaper.backlog).toBe(0);
+        for (const p of paths) expect(existsSync(p)).toBe(false);
+      } finally {
+        reaper.close();
+      }
+    });
+  }
+
+  test('the backlog is bounded: remove() returns only once the queue has room', async () => {
+    const dir = await scratch();
+    const paths = await litter(dir, 6);
+    const reaper = new Reaper(undefined, silentLogger, 2);
+    try {
+      for (const p of paths) {
+        await reaper.remove(p);
+        expect(reaper.backlog).toBeLessThanOrEqual(2);
+      }
+      // Six were queued and never more than two waited, so the first ones are gone already.
+      expect(existsSync(paths[0]!)).toBe(false);
+      await reaper.idle();
+      for (const p of paths) expect(existsSync(p)).toBe(false);
+    } finally {
+      reaper.close();
+    }
+  });
+
+  test('after close, remove() deletes in place', async () => {
+    const dir = await scratch();
+    const [file] = await litter(dir, 1);
+    const reaper = new Reaper(workerUrl, silentLogger);
+    reaper.close();
+    await reaper.remove(file!);
+    expect(existsSync(file!)).toBe(false);
+  });
+});
+
+test.if(process.platform === 'linux')('exchangePaths swaps two files atomically, and declines when one is missing', async () => {
+  const dir = await scratch();
+  const [a, bPath] = [join(dir, 'a'), join(dir, 'b')];
+  await writeFile(a, 'new');
+  await writeFile(bPath, 'old');
+  expect(exchangePaths(a, bPath)).toBe(true);
+  expect(await readFile(bPath, 'utf8')).toBe('new');
+  expect(await readFile(a, 'utf8')).toBe('old');
+  expect(exchangePaths(join(dir, 'missing'), bPath)).toBe(false);
+  expect(exchangePaths(a, join(dir, 'missing'))).toBe(false);
+  expect(await readFile(bPath, 'utf8')).toBe('new');
+});
+
+describe('removed data goes through the trash', () => {
+  const block = 1024 * 1024;
+
+  test('an overwrite leaves only the new data in the object directory at once; trash and temp files empty after', async () => {
+    const t = await tempDrives(4);
+    temps.push(t);
+    const store = await openTestStore(t.paths, { parity: 2 });
+    try {
+      await store.makeBucket(b('bkt'));
+      const first = randomBytes(3 * block + 5, 1);
+      const second = randomBytes(2 * block + 7, 2);
+      await store.put(b('bkt'), k('dir/obj'), bodyOf(first), plain);
+      const before = await shardFiles(t, 'dir/obj');
+      expect(before.length).toBe(4);
+      await store.put(b('bkt'), k('dir/obj'), bodyOf(second), plain);
+      const after = await shardFiles(t, 'dir/obj');
+      expect(after.length).toBe(4);
+      for (const f of before) expect(after).not.toContain(f);
+      expect(await shaOfStream((await store.get(b('bkt'), k('dir/obj'))).stream)).toBe(sha(second));
+
+      await store.delete(b('bkt'), k('dir/obj'));
+      for (const p of t.paths) expect(existsSync(join(p, objectRel('bkt', 'dir/obj')))).toBe(false);
+      await eventually('trash and temp directories empty', async () => {
+        for (const p of t.paths) if ((await entries(join(p, trashDir))).length + (await entries(join(p, tmpDir))).length > 0) return false;
+        return true;
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('trash and temp files left by an earlier run are deleted after start, and the store works meanwhile', async () => {
+    const t = await tempDrives(4);
+    temps.push(t);
+    let store = await openTestStore(t.paths, { parity: 2 });
+    await store.makeBucket(b('bkt'));
+    await store.close();
+    for (const p of t.paths) {
+      await mkdir(join(p, trashDir), { recursive: true });
+      await litter(join(p, trashDir), 3);
+      await writeFile(join(p, tmpDir, 'cut-short-write'), randomBytes(100_000, 9));
+    }
+    store = await openTestStore(t.paths, { parity: 2 });
+    try {
+      const data = randomBytes(block + 1, 3);
+      await store.put(b('bkt'), k('after-restart'), bodyOf(data), plain);
+      expect(await shaOfStream((await store.get(b('bkt'), k('after-restart'))).stream)).toBe(sha(data));
+      await eventually('leftovers deleted', async () => {
+        for (const p of t.paths) {
+          if ((await entries(join(p, trashDir))).length > 0) return false;
+          if ((await entries(join(p, tmpDir))).includes('cut-short-write')) return false;
+        }
+        return true;
+      });
+    } finally {
+      await store.close();
+    }
+  });
+});
