@@ -168,32 +168,43 @@ export class Drive {
     }
   }
 
+  /** Makes the directories that writes and deletes work in (before a format file is written). */
+  async makeWorkDirs(): Promise<void> {
+    await this.mkdirp(tmpDir);
+    await this.mkdirp(trashDir);
+  }
+
   /**
-   * Runs a write of a new temp file; if the temp directory was removed from under a
-   * formatted drive (a clean-up gone too far), makes it again and retries once. A drive
-   * without its format file is left alone: it is wiped or damaged, and start-up decides.
+   * Runs a write of a new file in `dir` (the temp or trash directory); if that directory
+   * was removed from under a formatted drive (a clean-up gone too far), makes it again and
+   * retries once. A drive without its format file is left alone: it is wiped or damaged,
+   * and start-up decides.
    */
-  async withTempDir<T>(write: () => Promise<T>): Promise<T> {
+  async withTempDir<T>(write: () => Promise<T>, dir: string = tmpDir): Promise<T> {
     try {
       return await write();
     } catch (err) {
-      if (!isNotFound(err) || (await this.exists(tmpDir)) || !(await this.exists(formatFile))) throw err;
-      await this.mkdirp(tmpDir);
+      if (!isNotFound(err) || (await this.exists(dir)) || !(await this.exists(formatFile))) throw err;
+      await this.mkdirp(dir);
       return write();
     }
   }
 
-  /** Opens a new temp file (`tmpRel()`) for writing. */
-  openTemp(rel: string): Promise<FileHandle> {
-    return this.withTempDir(() => open(this.abs(rel), 'w'));
+  /** Opens a new temp file (`tmpRel()`, or a name in `dir`) for writing. */
+  openTemp(rel: string, dir: string = tmpDir): Promise<FileHandle> {
+    return this.withTempDir(() => open(this.abs(rel), 'w'), dir);
   }
 
-  /** Writes a whole small file crash-safely: temp, fsync, rename, fsync directory. */
+  /**
+   * Writes a whole small file crash-safely: temp, fsync, swap into place, fsync directory.
+   * The temp file is made in the trash directory: after the swap its name holds the old
+   * file, already where the reaper deletes from (and one a crash leaves there is garbage).
+   */
   async writeAtomic(rel: string, data: Uint8Array): Promise<void> {
-    const tmp = this.tmpRel();
+    const tmp = `${trashDir}/${this.newId()}`;
     try {
       if (this.fsyncEnabled) {
-        const fh = await this.openTemp(tmp);
+        const fh = await this.openTemp(tmp, trashDir);
         try {
           await fh.writeFile(data);
           await fh.sync();
@@ -203,7 +214,7 @@ export class Drive {
       } else {
         // One trip to the I/O threads instead of three (open, write, close); not Bun.write,
         // which writes small files synchronously on the main thread.
-        await this.withTempDir(() => writeFile(this.abs(tmp), data));
+        await this.withTempDir(() => writeFile(this.abs(tmp), data), trashDir);
       }
       await this.replace(tmp, rel);
       await this.fsyncPath(dirname(rel));

@@ -124,7 +124,7 @@ export async function openDrives(
     // Temp files of writes cut short by a stop or crash go to the trash, after what is there.
     await d.reapLeftovers();
     await d.discard(tmpDir);
-    await d.mkdirp(tmpDir);
+    await d.makeWorkDirs();
     if (p.kind === 'empty') {
       await d.writeAtomic(formatFile, new TextEncoder().encode(JSON.stringify({ ...layout, driveIndex: i })));
       if (formatted.length > 0) {

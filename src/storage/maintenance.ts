@@ -7,7 +7,7 @@ import type { StoreContext } from './context.ts';
 import { healObject } from './heal.ts';
 import { walkObjects } from './list.ts';
 import { removeStaleUploads } from './multipart.ts';
-import { bucketMetaName, bucketRel, formatFile, systemDocsDir, tmpDir } from './paths.ts';
+import { bucketMetaName, bucketRel, formatFile, systemDocsDir } from './paths.ts';
 import { healDoc } from './replicated.ts';
 import type { BucketName, ObjectKey } from './types.ts';
 import type { FormatDoc } from './format.ts';
@@ -116,7 +116,7 @@ export class Maintenance {
             d.markOffline(entries.length > 0 ? 'format file missing on a drive that is not empty' : 'drive directory missing');
             continue;
           }
-          await d.mkdirp(tmpDir);
+          await d.makeWorkDirs();
           await d.writeAtomic(formatFile, new TextEncoder().encode(JSON.stringify({ ...this.formatTemplate, driveIndex: d.index })));
           d.state = 'healing';
           this.ctx.logger.warn('empty drive formatted into the deployment; healing will refill it', { drive: d.index, path: d.root });

@@ -127,6 +127,8 @@ describe('removed data goes through the trash', () => {
       const after = await shardFiles(t, 'dir/obj');
       expect(after.length).toBe(4);
       for (const f of before) expect(after).not.toContain(f);
+      // Nothing waits in the temp directory either: replaced metadata went straight to the trash.
+      for (const p of t.paths) expect(await entries(join(p, tmpDir))).toEqual([]);
       expect(await shaOfStream((await store.get(b('bkt'), k('dir/obj'))).stream)).toBe(sha(second));
 
       await store.delete(b('bkt'), k('dir/obj'));
