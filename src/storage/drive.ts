@@ -1,5 +1,6 @@
 // One drive directory: path-safe file helpers, crash-safe atomic writes
-// (temp file, fsync, rename, fsync directory) and error classification.
+// (temp file, fsync, swap into place, fsync directory), removal through the trash
+// (reaper.ts) and error classification.
 import { link, mkdir, open, readdir, rename, rm, rmdir, stat, statfs, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StorageError } from './types.ts';
