@@ -176,12 +176,13 @@ export class Drive {
   }
 
   /**
-   * Runs a write of a new file in `dir` (the temp or trash directory); if that directory
-   * was removed from under a formatted drive (a clean-up gone too far), makes it again and
-   * retries once. A drive without its format file is left alone: it is wiped or damaged,
-   * and start-up decides.
+   * Runs a write of the new file `rel` in a work directory (temp or trash); if that
+   * directory was removed from under a formatted drive (a clean-up gone too far), makes it
+   * again and retries once. A drive without its format file is left alone: it is wiped or
+   * damaged, and start-up decides.
    */
-  async withTempDir<T>(write: () => Promise<T>, dir: string = tmpDir): Promise<T> {
+  private async withWorkDir<T>(rel: string, write: () => Promise<T>): Promise<T> {
+    const dir = dirname(rel);
     try {
       return await write();
     } catch (err) {
@@ -191,9 +192,9 @@ export class Drive {
     }
   }
 
-  /** Opens a new temp file (`tmpRel()`, or a name in `dir`) for writing. */
-  openTemp(rel: string, dir: string = tmpDir): Promise<FileHandle> {
-    return this.withTempDir(() => open(this.abs(rel), 'w'), dir);
+  /** Opens a new file in a work directory (`tmpRel()`) for writing. */
+  openTemp(rel: string): Promise<FileHandle> {
+    return this.withWorkDir(rel, () => open(this.abs(rel), 'w'));
   }
 
   /**
@@ -205,7 +206,7 @@ export class Drive {
     const tmp = `${trashDir}/${this.newId()}`;
     try {
       if (this.fsyncEnabled) {
-        const fh = await this.openTemp(tmp, trashDir);
+        const fh = await this.openTemp(tmp);
         try {
           await fh.writeFile(data);
           await fh.sync();
@@ -215,7 +216,7 @@ export class Drive {
       } else {
         // One trip to the I/O threads instead of three (open, write, close); not Bun.write,
         // which writes small files synchronously on the main thread.
-        await this.withTempDir(() => writeFile(this.abs(tmp), data), trashDir);
+        await this.withWorkDir(tmp, () => writeFile(this.abs(tmp), data));
       }
       await this.replace(tmp, rel);
       await this.fsyncPath(dirname(rel));

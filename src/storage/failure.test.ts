@@ -198,13 +198,16 @@ describe('small (inline) objects and the scanner', () => {
   });
 });
 
-test('a temp directory removed from under running drives is made again: writes and heals go on', async () => {
+test('temp and trash directories removed from under running drives are made again: writes, overwrites and deletes go on', async () => {
   const { t, store } = await withBucket(4);
-  for (const i of [0, 1, 2]) await rm(join(t.paths[i]!, '.cairn.sys', 'tmp'), { recursive: true });
+  await store.put(b('bkt'), k('after'), bodyOf(randomBytes(2 * mib, 76)), plain);
+  for (const i of [0, 1, 2]) for (const dir of ['tmp', 'trash']) await rm(join(t.paths[i]!, '.cairn.sys', dir), { recursive: true, force: true });
   const data = randomBytes(3 * mib + 5, 77);
   await store.put(b('bkt'), k('after'), bodyOf(data), plain);
   await store.put(b('bkt'), k('small'), bodyOf(randomBytes(100, 1)), plain);
+  await store.delete(b('bkt'), k('small'));
   expect(sha(await readAll((await store.get(b('bkt'), k('after'))).stream))).toBe(sha(data));
+  await expect(store.head(b('bkt'), k('small'))).rejects.toMatchObject({ code: 'NoSuchKey' });
   expect((await store.info()).drives.filter((d) => d.state !== 'online')).toEqual([]);
   await store.close();
 });
