@@ -234,7 +234,7 @@ export class Drive {
    */
   private async replace(fromRel: string, toRel: string): Promise<void> {
     if (exchangePaths(this.abs(fromRel), this.abs(toRel))) {
-      await this.reaper.remove(this.abs(fromRel));
+      await this.reaper.remove(this.abs(fromRel), this.index);
       return;
     }
     await this.renameCreatingDir(fromRel, toRel);
@@ -287,7 +287,7 @@ export class Drive {
       await rm(this.abs(rel), { recursive: true, force: true });
       return;
     }
-    await this.reaper.remove(this.abs(trashRel));
+    await this.reaper.remove(this.abs(trashRel), this.index);
   }
 
   /**
@@ -302,7 +302,7 @@ export class Drive {
       return;
     }
     void (async () => {
-      for (const name of names) await this.reaper.remove(this.abs(`${trashDir}/${name}`));
+      for (const name of names) await this.reaper.remove(this.abs(`${trashDir}/${name}`), this.index);
     })().catch((err: unknown) => this.noteError(err));
   }
 

@@ -52,7 +52,7 @@ export async function openObjectStore(opts: StoreOptions): Promise<ObjectStore> 
   const random = opts.random ?? cryptoRandom;
   const logger = opts.logger ?? silentLogger;
   const ids = (): string => newId(random);
-  const reaper = new Reaper(opts.reaperWorkerUrl, logger);
+  const reaper = new Reaper(opts.reaperWorkerUrl, logger, { lanes: opts.drives.length });
   const opened = await openDrives(opts.drives, opts.parity, opts.blockSizeBytes ?? blockSizeBytesDefault, opts.fsync, ids, logger, reaper).catch((err: unknown) => {
     reaper.close();
     throw err;

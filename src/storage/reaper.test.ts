@@ -47,17 +47,18 @@ const entries = async (dir: string): Promise<string[]> => readdir(dir).catch(() 
 
 describe('reaper', () => {
   const modes = [
-    ['on its worker', workerUrl],
-    ['inline, without a worker', undefined],
-    ['inline, after its worker failed to start', new URL('./no-such-worker.ts', import.meta.url)],
+    ['on one worker', workerUrl, 1],
+    ['on three workers, drives sharing them by index', workerUrl, 3],
+    ['inline, without a worker', undefined, 1],
+    ['inline, after its workers failed to start', new URL('./no-such-worker.ts', import.meta.url), 2],
   ] as const;
-  for (const [mode, url] of modes) {
+  for (const [mode, url, lanes] of modes) {
     test(`${mode}: deletes files and trees; idle() resolves once all are gone`, async () => {
       const dir = await scratch();
-      const paths = await litter(dir, 5);
-      const reaper = new Reaper(url, silentLogger);
+      const paths = await litter(dir, 7);
+      const reaper = new Reaper(url, silentLogger, { lanes });
       try {
-        for (const p of paths) await reaper.remove(p);
+        for (const [i, p] of paths.entries()) await reaper.remove(p, i);
         await reaper.remove(join(dir, 'never-existed'));
         await reaper.idle();
         expect(reaper.backlog).toBe(0);
@@ -71,7 +72,7 @@ describe('reaper', () => {
   test('the backlog is bounded: remove() returns only once the queue has room', async () => {
     const dir = await scratch();
     const paths = await litter(dir, 6);
-    const reaper = new Reaper(undefined, silentLogger, 2);
+    const reaper = new Reaper(undefined, silentLogger, { backlogMax: 2 });
     try {
       for (const p of paths) {
         await reaper.remove(p);

@@ -1,7 +1,8 @@
 // Deletes in the background what the store no longer needs: data files of replaced or
 // deleted objects, finished multipart uploads, emptied buckets. A drive first moves them
 // into its trash directory (one rename, so the object directory is clean at once); the
-// reaper then removes them on its own worker thread.
+// reaper then removes them on worker threads of its own (one per drive, up to four, so
+// deletes on different disks overlap).
 // Why: freeing a large file's blocks can block for tens of milliseconds: the kernel waits
 // for pages still being written back, and on file systems mounted with `discard` it waits
 // for the device to trim every freed extent (measured here: 15-50 ms per 32 MiB shard
@@ -14,37 +15,53 @@ import type { Logger } from '../util/log.ts';
 
 /** Paths queued before `remove` waits for room. */
 export const reaperBacklogMax = 256;
+/** Worker threads at most: drives share them by index, so deletes on different disks overlap. */
+export const reaperLanesMax = 4;
+
+interface Queued {
+  path: string;
+  lane: number;
+}
 
 export class Reaper {
-  private worker: Worker | undefined;
+  /** One worker per lane; undefined where deletes run inline (no worker, or it failed). */
+  private readonly workers: (Worker | undefined)[];
   private nextId = 1;
-  /** Queued paths by id, until the worker (or the inline queue) is done with them. */
-  private readonly pending = new Map<number, string>();
+  /** Queued paths by id, until a worker (or the inline queue) is done with them. */
+  private readonly pending = new Map<number, Queued>();
   private readonly roomWaiters: (() => void)[] = [];
   private readonly idleWaiters: (() => void)[] = [];
   /** Inline mode: the chain of deletes, one at a time, on the I/O threads. */
   private inlineChain: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly backlogMax: number;
 
   /**
    * `workerUrl` points at reaper-worker.ts; the composition root passes it (in a compiled
-   * executable every module shares one import.meta.url). Without it, or if the worker
-   * fails, deletes run here one at a time on the I/O threads.
+   * executable every module shares one import.meta.url). `lanes` workers are started
+   * (one per drive, up to reaperLanesMax). Without a URL, or for a worker that fails,
+   * deletes run here one at a time on the I/O threads.
    */
-  constructor(workerUrl: URL | undefined, private readonly logger: Logger, private readonly backlogMax = reaperBacklogMax) {
-    if (workerUrl === undefined) return;
-    this.worker = new Worker(workerUrl.href);
-    this.worker.onmessage = (event: MessageEvent<{ id: number; error?: string }>) => {
-      const path = this.pending.get(event.data.id);
+  constructor(workerUrl: URL | undefined, private readonly logger: Logger, opts: { lanes?: number; backlogMax?: number } = {}) {
+    this.backlogMax = opts.backlogMax ?? reaperBacklogMax;
+    const lanes = Math.max(1, Math.min(reaperLanesMax, opts.lanes ?? 1));
+    this.workers = Array.from({ length: lanes }, (_, lane) => (workerUrl === undefined ? undefined : this.startWorker(workerUrl, lane)));
+  }
+
+  private startWorker(workerUrl: URL, lane: number): Worker {
+    const worker = new Worker(workerUrl.href);
+    worker.onmessage = (event: MessageEvent<{ id: number; error?: string }>) => {
+      const path = this.pending.get(event.data.id)?.path;
       if (event.data.error !== undefined) this.logger.warn('could not remove trash; it is retried at the next start', { path, err: event.data.error });
       this.settle(event.data.id);
     };
-    this.worker.onerror = (event) => {
-      this.logger.warn('reaper worker failed; deletes go on inline', { err: event.message });
-      this.worker?.terminate();
-      this.worker = undefined;
-      for (const id of [...this.pending.keys()]) this.queueInline(id);
+    worker.onerror = (event) => {
+      this.logger.warn('reaper worker failed; its deletes go on inline', { lane, err: event.message });
+      worker.terminate();
+      this.workers[lane] = undefined;
+      for (const [id, q] of this.pending) if (q.lane === lane) this.queueInline(id);
     };
+    return worker;
   }
 
   /** Paths queued and not yet removed. */
@@ -52,15 +69,20 @@ export class Reaper {
     return this.pending.size;
   }
 
-  /** Queues an absolute path for removal (file or tree). Resolves at once, or once the backlog has room. */
-  async remove(path: string): Promise<void> {
+  /**
+   * Queues an absolute path for removal (file or tree), on the lane of `drive` (its index).
+   * Resolves at once, or once the backlog has room.
+   */
+  async remove(path: string, drive = 0): Promise<void> {
     if (this.closed) {
       await rm(path, { recursive: true, force: true });
       return;
     }
     const id = this.nextId++;
-    this.pending.set(id, path);
-    if (this.worker !== undefined) this.worker.postMessage({ id, path });
+    const lane = drive % this.workers.length;
+    this.pending.set(id, { path, lane });
+    const worker = this.workers[lane];
+    if (worker !== undefined) worker.postMessage({ id, path });
     else this.queueInline(id);
     while (this.pending.size > this.backlogMax) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
   }
@@ -73,7 +95,7 @@ export class Reaper {
   /** Stops the worker; paths still queued stay in the trash and are removed at the next start. */
   close(): void {
     this.closed = true;
-    this.worker?.terminate();
+    for (const worker of this.workers) worker?.terminate();
     for (const wake of this.roomWaiters.splice(0)) wake();
     for (const wake of this.idleWaiters.splice(0)) wake();
     this.pending.clear();
@@ -81,7 +103,7 @@ export class Reaper {
 
   private queueInline(id: number): void {
     this.inlineChain = this.inlineChain.then(async () => {
-      const path = this.pending.get(id);
+      const path = this.pending.get(id)?.path;
       if (path === undefined) return;
       try {
         await rm(path, { recursive: true, force: true });
