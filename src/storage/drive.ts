@@ -19,6 +19,11 @@ export function errorKind(err: unknown): FsErrorKind {
   return 'io';
 }
 
+/** The errno code of a file-system error (e.g. EACCES), else its text: for logs and reasons. */
+export function errnoText(err: unknown): string {
+  return String((err as { code?: unknown } | null)?.code ?? err);
+}
+
 export function isNotFound(err: unknown): boolean {
   return errorKind(err) === 'notFound';
 }

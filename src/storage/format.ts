@@ -3,7 +3,7 @@
 // drives (a fresh deployment, or a replaced drive that healing will refill).
 import { mkdir, readdir } from 'node:fs/promises';
 import type { Logger } from '../util/log.ts';
-import { Drive, isNotFound } from './drive.ts';
+import { Drive, errnoText, isNotFound } from './drive.ts';
 import type { Reaper } from './reaper.ts';
 import { bucketsDir, formatFile, sysDir, tmpDir } from './paths.ts';
 
@@ -67,7 +67,7 @@ async function probe(drive: Drive): Promise<Probe> {
     return { kind: 'formatted', doc };
   } catch (err) {
     if (err instanceof SyntaxError) return { kind: 'damaged', why: 'its format file is corrupt' };
-    return { kind: 'offline', why: isNotFound(err) ? 'missing' : String((err as { code?: unknown }).code ?? err) };
+    return { kind: 'offline', why: isNotFound(err) ? 'missing' : errnoText(err) };
   }
 }
 

@@ -12,7 +12,8 @@ self.onmessage = (event: MessageEvent<{ id: number; path: string }>) => {
   try {
     rmSync(path, { recursive: true, force: true });
   } catch (err) {
-    error = String((err as { code?: unknown }).code ?? err);
+    // As errnoText (drive.ts) has it; not imported, so the worker loads no storage modules.
+    error = String((err as { code?: unknown } | null)?.code ?? err);
   }
   self.postMessage(error === undefined ? { id } : { id, error });
 };

@@ -12,6 +12,7 @@
 // sustained deletes slow writers down instead of filling the disk with trash.
 import { rm } from 'node:fs/promises';
 import type { Logger } from '../util/log.ts';
+import { errnoText } from './drive.ts';
 
 /** Paths queued before `remove` waits for room. */
 export const reaperBacklogMax = 256;
@@ -50,11 +51,7 @@ export class Reaper {
 
   private startWorker(workerUrl: URL, lane: number): Worker {
     const worker = new Worker(workerUrl.href);
-    worker.onmessage = (event: MessageEvent<{ id: number; error?: string }>) => {
-      const path = this.pending.get(event.data.id)?.path;
-      if (event.data.error !== undefined) this.logger.warn('could not remove trash; it is retried at the next start', { path, err: event.data.error });
-      this.settle(event.data.id);
-    };
+    worker.onmessage = (event: MessageEvent<{ id: number; error?: string }>) => this.settle(event.data.id, event.data.error);
     worker.onerror = (event) => {
       this.logger.warn('reaper worker failed; its deletes go on inline', { lane, err: event.message });
       worker.terminate();
@@ -92,7 +89,7 @@ export class Reaper {
     while (this.pending.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Stops the worker; paths still queued stay in the trash and are removed at the next start. */
+  /** Stops the workers; paths still queued stay in the trash and are removed at the next start. */
   close(): void {
     this.closed = true;
     for (const worker of this.workers) worker?.terminate();
@@ -105,17 +102,21 @@ export class Reaper {
     this.inlineChain = this.inlineChain.then(async () => {
       const path = this.pending.get(id)?.path;
       if (path === undefined) return;
+      let error: string | undefined;
       try {
         await rm(path, { recursive: true, force: true });
       } catch (err) {
-        this.logger.warn('could not remove trash; it is retried at the next start', { path, err: String((err as { code?: unknown }).code ?? err) });
+        error = errnoText(err);
       }
-      this.settle(id);
+      this.settle(id, error);
     });
   }
 
-  private settle(id: number): void {
+  /** A queued path is done with; `error` (an errno code) when it could not be removed. */
+  private settle(id: number, error?: string): void {
+    const path = this.pending.get(id)?.path;
     if (!this.pending.delete(id)) return;
+    if (error !== undefined) this.logger.warn('could not remove trash; it is retried at the next start', { path, err: error });
     if (this.pending.size <= this.backlogMax) for (const wake of this.roomWaiters.splice(0)) wake();
     if (this.pending.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
