@@ -7,6 +7,7 @@ import type { Drive } from './drive.ts';
 import type { Erasure } from './erasure.ts';
 import { StorageError } from './types.ts';
 import { lend, seal, takeBuffer, type Lease } from '../util/lent-buffers.ts';
+import { readIfCached } from './libc.ts';
 
 const blocksPerBatch = 2;
 
@@ -115,8 +116,7 @@ async function readSpan(s: OpenSource, g: PartGeometry, b0: number, b1: number, 
   const end = shardBlockOffset(g, b1 - 1) + hashBytes + blockShape(g, b1 - 1).shardBytes;
   if (s.inline !== null) return s.inline.subarray(start, end);
   try {
-    if (s.oneShot === true && s.fh === null && leases === undefined) return await Bun.file(s.drive.abs(s.rel)).slice(start, end).bytes();
-    s.fh ??= await open(s.drive.abs(s.rel), 'r');
+    if (s.oneShot === true && s.fh === null && leases === undefined) return readIfCached(s.drive.abs(s.rel), { start, length: end - start }) ?? await Bun.file(s.drive.abs(s.rel)).slice(start, end).bytes();
     // Not zeroed: every byte is read from the file (a short read is cut off below).
     let buf: Uint8Array;
     if (leases === undefined) {
@@ -126,6 +126,9 @@ async function readSpan(s: OpenSource, g: PartGeometry, b0: number, b1: number, 
       leases.push(lease);
       buf = lease.bytes;
     }
+    // A single span already in memory is read on this thread, with no handle kept.
+    if (s.oneShot === true && s.fh === null && readIfCached(s.drive.abs(s.rel), { start, length: buf.length, into: buf }) !== undefined) return buf;
+    s.fh ??= await open(s.drive.abs(s.rel), 'r');
     let got = 0;
     while (got < buf.length) {
       const r = await s.fh.read(buf, got, buf.length - got, start + got);

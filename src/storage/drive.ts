@@ -4,7 +4,7 @@
 import { link, mkdir, open, readdir, rename, rm, rmdir, stat, statfs, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StorageError } from './types.ts';
-import { exchangePaths } from './libc.ts';
+import { exchangePaths, readIfCached } from './libc.ts';
 import { formatFile, tmpDir, trashDir } from './paths.ts';
 import type { Reaper } from './reaper.ts';
 
@@ -105,8 +105,11 @@ export class Drive {
   }
 
   async readFile(rel: string): Promise<Uint8Array | null> {
+    const path = this.abs(rel);
+    const cached = readIfCached(path);
+    if (cached !== undefined) return cached;
     try {
-      return await Bun.file(this.abs(rel)).bytes();
+      return await Bun.file(path).bytes();
     } catch (err) {
       if (isNotFound(err)) return null;
       throw err;
@@ -115,8 +118,11 @@ export class Drive {
 
   /** The first `bytes` bytes of a file (fewer if it is shorter), or null when absent. */
   async readHead(rel: string, bytes: number): Promise<Uint8Array | null> {
+    const path = this.abs(rel);
+    const cached = readIfCached(path, { atMost: bytes });
+    if (cached !== undefined) return cached;
     try {
-      return await Bun.file(this.abs(rel)).slice(0, bytes).bytes();
+      return await Bun.file(path).slice(0, bytes).bytes();
     } catch (err) {
       if (isNotFound(err)) return null;
       throw err;
