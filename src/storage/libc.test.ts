@@ -27,7 +27,7 @@ describe.if(process.platform === 'linux')('readIfCached', () => {
     expect(readIfCached(path, { start: 99_990, atMost: 100 })).toEqual(data.subarray(99_990));
     const into = new Uint8Array(300);
     expect(readIfCached(path, { start: 50, length: 300, into })).toBe(into);
-    expect(into).toEqual(data.subarray(50, 350));
+    expect(into).toEqual(new Uint8Array(data.subarray(50, 350)));
     await writeFile(join(dir, 'empty'), '');
     expect(readIfCached(join(dir, 'empty'))).toEqual(new Uint8Array(0));
   });
