@@ -22,7 +22,11 @@
 // threads (four metadata copies, two shard spans): reading what is already in memory on
 // the event loop instead (openat2 RESOLVE_CACHED + preadv2 RWF_NOWAIT, never waiting on
 // the disk) took its server CPU from 2.1 to 1.6 ms (interleaved A/B, c1) and the c1 ratio
-// from ~0.46 to ~0.6. Tried and dropped: reading the next batch of blocks ahead on GET
+// from ~0.46 to ~0.6. PUT runs each start with the page cache written back (sync): the
+// disk here sustains ~260 MB/s, and without it the run after another server's paid for
+// that server's writeback (64 MiB c8: Cairn 158 -> 247 MB/s, baseline 607 -> 847, ratio
+// about the same). Cairn writes every byte twice (2+2), so past the page cache, writes
+// are bounded by the disk at half the baseline's rate. Tried and dropped: reading the next batch of blocks ahead on GET
 // (no change at c1 or c8).
 //   bun scripts/bench/s3.ts [--quick] [--only=PUT64,GET1,...]
 import { readFileSync } from 'node:fs';
@@ -183,8 +187,14 @@ try {
       const bs: Result[] = [];
       const as: Result[] = [];
       const ratios: number[] = [];
+      // Each PUT run starts with the page cache clean: otherwise the writeback of the run
+      // before (the other server's) lands in this one, and whichever runs second is
+      // throttled to the disk's speed for the first one's data.
+      const settle = (): void => { if (op === 'PUT') Bun.spawnSync(['sync']); };
       for (let round = 0; round < rounds; round++) {
+        settle();
         const b = await runCase(`${baseline.url}`, baseline.proc.pid, c, op, body, 'b');
+        settle();
         const a = await runCase(`${cairn.url}/bench`, cairn.proc.pid, c, op, body, 'a');
         bs.push(b);
         as.push(a);

@@ -30,9 +30,10 @@ export interface OpenSource extends ShardSource {
   fh: FileHandle | null;
   dead: boolean;
   /**
-   * Only one span will be read: read it in one call (open, read and close in a single
-   * trip to the I/O threads) instead of keeping a handle. Longer reads keep the handle,
-   * so an object replaced meanwhile is still read whole from its unlinked files.
+   * Only one span will be read: read it in one go without keeping a handle, on this
+   * thread when it is in memory (readIfCached), else through the I/O threads. Longer
+   * reads keep the handle, so an object replaced meanwhile is still read whole from its
+   * unlinked files.
    */
   oneShot?: boolean;
 }
