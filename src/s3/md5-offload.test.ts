@@ -26,6 +26,7 @@ test('hashes on the worker and passes every byte through unchanged', async () =>
       h.update(piece);
       n += piece.length;
     }
+    await stage.settled();
     return { n, passed: h.digest('hex'), worker: stage.md5Hex() };
   }));
   const expected = new Bun.CryptoHasher('md5').update(data).digest('hex');
@@ -35,12 +36,14 @@ test('hashes on the worker and passes every byte through unchanged', async () =>
 test('an empty body and a cancelled body', async () => {
   const empty = offload.stage();
   for await (const piece of empty.wrap(source(new Uint8Array(0), 10))) void piece;
+  await empty.settled();
   expect(empty.md5Hex()).toBe('d41d8cd98f00b204e9800998ecf8427e');
   const cancelled = offload.stage();
   const reader = cancelled.wrap(source(new Uint8Array(1 << 20), 4096)).getReader();
   await reader.read();
   await reader.cancel();
   expect(() => cancelled.md5Hex()).toThrow();
+  await expect(cancelled.settled()).rejects.toThrow();
 });
 
 test('a consumer that copies each piece lets whole-buffer pieces move to the worker', async () => {
@@ -66,7 +69,25 @@ test('a consumer that copies each piece lets whole-buffer pieces move to the wor
     seen.update(next.value);
     previous = next.value;
   }
+  await stage.settled();
   expect(stage.md5Hex()).toBe(expected.digest('hex'));
   expect(seen.digest('hex')).toBe(stage.md5Hex());
   expect(moved).toBeGreaterThan(0);
+});
+
+test('the stream ends with its source, before the digest is in; the digest then settles right', async () => {
+  const data = new Uint8Array(6 * 1024 * 1024).map((_, i) => (i * 13) & 0xff);
+  const stage = offload.stage();
+  let digestIn = false;
+  const reader = stage.wrap(source(data, 256 * 1024)).getReader();
+  for (;;) {
+    const next = await reader.read();
+    if (next.done) break;
+  }
+  // The reader saw the end; hashing 6 MiB on the worker takes milliseconds more.
+  const settled = stage.settled().then(() => { digestIn = true; });
+  expect(() => stage.md5Hex()).toThrow();
+  await settled;
+  expect(digestIn).toBe(true);
+  expect(stage.md5Hex()).toBe(new Bun.CryptoHasher('md5').update(data).digest('hex'));
 });

@@ -34,7 +34,13 @@ export interface Md5Stage {
    * Pieces that own their whole buffer are then moved to the worker instead of copied.
    */
   consumerCopies(): void;
-  /** The digest; valid once the wrapped stream has ended. */
+  /**
+   * Settles once the digest is in (rejects if hashing failed). The wrapped stream ends as
+   * soon as its source does, without waiting for the worker: whatever reads it (encrypting,
+   * coding, writing the last block) overlaps the hashing of the body's last pieces.
+   */
+  settled(): Promise<void>;
+  /** The digest; valid once settled() has resolved. */
   md5Hex(): string;
 }
 
@@ -97,6 +103,7 @@ export class Md5Offload {
     const job: Job = { pendingBytes: 0, wakeOnAck: undefined, done: undefined, fail: undefined };
     this.jobs.set(id, job);
     let md5Hex: string | undefined;
+    let digest: Promise<void> | undefined;
     const worker = this.worker;
     // Pieces are gathered into batches: one message per batch keeps the messaging cost low.
     const spare = this.spare;
@@ -108,10 +115,9 @@ export class Md5Offload {
     let batchUsed = 0;
     const send = (): void => {
       if (batch === null || batchUsed === 0) return;
-      const data = batchUsed === batch.length ? batch : batch.slice(0, batchUsed);
-      job.pendingBytes += data.byteLength;
-      worker.postMessage({ job: id, data }, [data.buffer]);
-      if (data !== batch && spare.length < spareBuffersMax) spare.push(batch.buffer);
+      // The whole buffer travels (a view of its used part): no copy, and it comes back as a spare.
+      job.pendingBytes += batchUsed;
+      worker.postMessage({ job: id, data: batch.subarray(0, batchUsed) }, [batch.buffer]);
       batch = null;
       batchUsed = 0;
     };
@@ -125,6 +131,10 @@ export class Md5Offload {
         offset += n;
         if (batchUsed === batch.length) send();
       }
+      // A worker with nothing of this body to hash gets what there is now: hashing then
+      // keeps pace with the body instead of starting on its last MiB after it ended
+      // (a 1 MiB body hashed whole after the fact put ~1.8 ms on every SSE PUT).
+      if (job.pendingBytes === 0) send();
     };
     const forget = (): void => {
       if (!this.jobs.delete(id)) return;
@@ -163,7 +173,9 @@ export class Md5Offload {
             if (failed !== undefined) throw failed;
             const next = await reader.read();
             if (next.done) {
-              md5Hex = await finish();
+              digest = finish().then((hex) => { md5Hex = hex; });
+              // Observed by settled(); a write that fails before asking must not leave it unhandled.
+              digest.catch(() => undefined);
               controller.close();
               return;
             }
@@ -190,8 +202,9 @@ export class Md5Offload {
     return {
       wrap,
       consumerCopies: () => { movePieces = true; },
+      settled: () => digest ?? Promise.reject(new Error('md5 awaited before the body ended')),
       md5Hex: () => {
-        assert(md5Hex !== undefined, 'md5 read before the body ended');
+        assert(md5Hex !== undefined, 'md5 read before it settled');
         return md5Hex;
       },
     };

@@ -18,7 +18,8 @@ self.onmessage = (event: MessageEvent<In>) => {
     }
     h.update(m.data);
     const buffer = m.data.buffer;
-    const spare = buffer instanceof ArrayBuffer && m.data.byteOffset === 0 && m.data.byteLength === buffer.byteLength ? buffer : null;
+    // The piece's buffer is this thread's now (it was transferred): it goes back for reuse.
+    const spare = buffer instanceof ArrayBuffer && m.data.byteOffset === 0 ? buffer : null;
     self.postMessage({ job: m.job, ackBytes: m.data.byteLength, spare }, spare === null ? [] : [spare]);
     return;
   }

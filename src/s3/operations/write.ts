@@ -11,7 +11,10 @@ import { checksumInternal } from './checksums.ts';
 /** Plaintext bytes to store and, once they ended cleanly, what was learnt about them. */
 export interface PlainBody {
   stream: ReadableStream<Uint8Array>;
+  /** Valid once the stream has ended and `settled` (when there is one) has resolved. */
   result(): PayloadResult;
+  /** Resolves when result() is complete: a digest may still be computing after the stream ended. */
+  settled?: () => Promise<void>;
   /** Called when the store reads `stream` directly (it copies every piece before asking for the next). */
   storedDirectly?: () => void;
   /** Plaintext bytes expected, when known up front (a declared length, a copy source's size). */
@@ -42,6 +45,7 @@ export function requestBody(ctx: RequestContext, deps: S3Deps, sizeBytesMax: num
   return {
     stream: offload.wrap(body.stream),
     result: () => ({ ...body.result(), md5Hex: offload.md5Hex() }),
+    settled: () => offload.settled(),
     storedDirectly: () => offload.consumerCopies(),
     ...size,
   };
@@ -103,6 +107,7 @@ async function withPlan<T>(deps: S3Deps, target: WriteTarget, body: PlainBody, r
   }
   try {
     const stored = await run(plan);
+    await body.settled?.();
     return { stored, plan, payload: body.result() };
   } finally {
     plan.dispose();
@@ -130,6 +135,7 @@ export async function writeObject(deps: S3Deps, body: PlainBody, w: ObjectWrite)
     ...sizeHint(plan, body),
     ...(w.precondition === undefined ? {} : { precondition: w.precondition }),
     beforeCommit: async () => {
+      await body.settled?.();
       const payload = body.result();
       const end = await plan.finish(payload);
       return { etag: end.etag, internal: { ...plan.internal, ...end.internal, ...w.extraInternal, ...checksumInternal(payload) } };
@@ -144,6 +150,7 @@ export async function writePart(deps: S3Deps, body: PlainBody, target: WriteTarg
     md5: false,
     ...sizeHint(plan, body),
     beforeCommit: async () => {
+      await body.settled?.();
       const payload = body.result();
       const end = await plan.finish(payload);
       return { etag: end.etag, internal: { ...plan.internal, ...end.internal, ...checksumInternal(payload) } };
