@@ -116,8 +116,9 @@ async function readSpan(s: OpenSource, g: PartGeometry, b0: number, b1: number, 
   const start = shardBlockOffset(g, b0);
   const end = shardBlockOffset(g, b1 - 1) + hashBytes + blockShape(g, b1 - 1).shardBytes;
   if (s.inline !== null) return s.inline.subarray(start, end);
+  const path = s.drive.abs(s.rel);
   try {
-    if (s.oneShot === true && s.fh === null && leases === undefined) return readIfCached(s.drive.abs(s.rel), { start, length: end - start }) ?? await Bun.file(s.drive.abs(s.rel)).slice(start, end).bytes();
+    if (s.oneShot === true && s.fh === null && leases === undefined) return readIfCached(path, { start, length: end - start }) ?? await Bun.file(path).slice(start, end).bytes();
     // Not zeroed: every byte is read from the file (a short read is cut off below).
     let buf: Uint8Array;
     if (leases === undefined) {
@@ -128,8 +129,8 @@ async function readSpan(s: OpenSource, g: PartGeometry, b0: number, b1: number, 
       buf = lease.bytes;
     }
     // A single span already in memory is read on this thread, with no handle kept.
-    if (s.oneShot === true && s.fh === null && readIfCached(s.drive.abs(s.rel), { start, length: buf.length, into: buf }) !== undefined) return buf;
-    s.fh ??= await open(s.drive.abs(s.rel), 'r');
+    if (s.oneShot === true && s.fh === null && readIfCached(path, { start, length: buf.length, into: buf }) !== undefined) return buf;
+    s.fh ??= await open(path, 'r');
     let got = 0;
     while (got < buf.length) {
       const r = await s.fh.read(buf, got, buf.length - got, start + got);
