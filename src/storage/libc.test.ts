@@ -42,6 +42,11 @@ describe.if(process.platform === 'linux')('readIfCached', () => {
     expect(readIfCached(path, { length: cachedReadBytesMax + 1 })).toBeUndefined();
     expect(readIfCached(path, { length: 100, into: new Uint8Array(99) })).toBeUndefined();
     expect(readIfCached(dir)).toBeUndefined();
+    // A FIFO with no writer: declined at once, never waited on.
+    const fifo = join(dir, 'fifo');
+    expect(Bun.spawnSync(['mkfifo', fifo]).exitCode).toBe(0);
+    expect(readIfCached(fifo)).toBeUndefined();
+    expect(readIfCached(fifo, { length: 10 })).toBeUndefined();
     // Still on after declining.
     expect(readIfCached(path, { length: 10 })).toHaveLength(10);
   });

@@ -81,6 +81,8 @@ export function exchangePaths(a: string, b: string): boolean {
 const sysOpenat2 = 437; // the same number on every Linux architecture
 const oCloexec = 0o2000000;
 const oNoatime = 0o1000000;
+/** Only so that opening something other than a file (a FIFO) cannot wait; reads of files ignore it. */
+const oNonblock = 0o4000;
 const resolveCached = 0x20;
 const rwfNowait = 0x8;
 const eperm = 1;
@@ -100,7 +102,7 @@ interface CachedReader {
 }
 
 let reader: CachedReader | null | undefined;
-let openFlags = oCloexec | oNoatime;
+let openFlags = oCloexec | oNoatime | oNonblock;
 let cachedReadsOn = true;
 
 /** Turns cached reads off (every read then goes the usual way) or back on: for tests of both paths. */
@@ -174,7 +176,12 @@ export function readIfCached(path: string, want: CachedRead = {}): Uint8Array | 
     return undefined;
   }
   try {
-    const bytes = want.length ?? Math.min(Math.max(0, fstatSync(fd).size - start), want.atMost ?? Number.MAX_SAFE_INTEGER);
+    let bytes = want.length;
+    if (bytes === undefined) {
+      const st = fstatSync(fd);
+      if (!st.isFile()) return undefined;
+      bytes = Math.min(Math.max(0, st.size - start), want.atMost ?? Number.MAX_SAFE_INTEGER);
+    }
     if (bytes > cachedReadBytesMax) return undefined;
     const buf = want.into ?? new Uint8Array(bytes);
     if (buf.length !== bytes) return undefined;
