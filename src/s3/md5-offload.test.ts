@@ -91,3 +91,36 @@ test('the stream ends with its source, before the digest is in; the digest then 
   expect(digestIn).toBe(true);
   expect(stage.md5Hex()).toBe(new Bun.CryptoHasher('md5').update(data).digest('hex'));
 });
+
+test('a worker that dies fails the body it was hashing, in flight or after its stream ended', async () => {
+  // Dies on the first message: the body fails while it streams.
+  const early = new Md5Offload(new URL('./testing/md5-dies.ts', import.meta.url));
+  try {
+    const stage = early.stage();
+    const reader = stage.wrap(source(new Uint8Array(12 * 1024 * 1024), 1024 * 1024)).getReader();
+    let failed: unknown;
+    try {
+      for (;;) if ((await reader.read()).done) break;
+    } catch (e) {
+      failed = e;
+    }
+    // Either the stream errored, or it ended and the digest can never come.
+    if (failed === undefined) await expect(stage.settled()).rejects.toThrow();
+    else expect(String(failed)).toContain('md5 worker failed');
+    expect(early.available).toBe(false);
+  } finally {
+    early.terminate();
+  }
+  // Acks every piece, then dies at the end: the stream ends, and the digest rejects.
+  process.env['MD5_DIES_AFTER_ACKS'] = '1000';
+  const late = new Md5Offload(new URL('./testing/md5-dies.ts', import.meta.url));
+  try {
+    const stage = late.stage();
+    for await (const piece of stage.wrap(source(new Uint8Array(3 * 1024 * 1024), 256 * 1024))) void piece;
+    await expect(stage.settled()).rejects.toThrow('md5 worker failed');
+    expect(() => stage.md5Hex()).toThrow();
+  } finally {
+    delete process.env['MD5_DIES_AFTER_ACKS'];
+    late.terminate();
+  }
+});
