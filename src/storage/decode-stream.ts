@@ -118,18 +118,22 @@ async function readSpan(s: OpenSource, g: PartGeometry, b0: number, b1: number, 
   if (s.inline !== null) return s.inline.subarray(start, end);
   const path = s.drive.abs(s.rel);
   try {
-    if (s.oneShot === true && s.fh === null && leases === undefined) return readIfCached(path, { start, length: end - start }) ?? await Bun.file(path).slice(start, end).bytes();
-    // Not zeroed: every byte is read from the file (a short read is cut off below).
-    let buf: Uint8Array;
-    if (leases === undefined) {
-      buf = Buffer.allocUnsafe(end - start);
-    } else {
-      const lease = takeBuffer(end - start);
+    const bytes = end - start;
+    let buf: Uint8Array | undefined;
+    if (leases !== undefined) {
+      const lease = takeBuffer(bytes);
       leases.push(lease);
       buf = lease.bytes;
     }
-    // A single span already in memory is read on this thread, with no handle kept.
-    if (s.oneShot === true && s.fh === null && readIfCached(path, { start, length: buf.length, into: buf }) !== undefined) return buf;
+    if (s.oneShot === true && s.fh === null) {
+      // A single span: from memory on this thread when it is there, with no handle kept.
+      const cached = readIfCached(path, buf === undefined ? { start, length: bytes } : { start, length: bytes, into: buf });
+      if (cached !== undefined) return cached;
+      // Else, without a buffer to fill, open, read and close in one trip to the I/O threads.
+      if (buf === undefined) return await Bun.file(path).slice(start, end).bytes();
+    }
+    // Not zeroed: every byte is read from the file (a short read is cut off below).
+    buf ??= Buffer.allocUnsafe(bytes);
     s.fh ??= await open(path, 'r');
     let got = 0;
     while (got < buf.length) {

@@ -105,24 +105,22 @@ export class Drive {
   }
 
   async readFile(rel: string): Promise<Uint8Array | null> {
-    const path = this.abs(rel);
-    const cached = readIfCached(path);
-    if (cached !== undefined) return cached;
-    try {
-      return await Bun.file(path).bytes();
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw err;
-    }
+    return this.readUpTo(rel, undefined);
   }
 
   /** The first `bytes` bytes of a file (fewer if it is shorter), or null when absent. */
   async readHead(rel: string, bytes: number): Promise<Uint8Array | null> {
+    return this.readUpTo(rel, bytes);
+  }
+
+  /** A file's bytes (at most `bytes` of them), from memory on this thread when there, else through the I/O threads. */
+  private async readUpTo(rel: string, bytes: number | undefined): Promise<Uint8Array | null> {
     const path = this.abs(rel);
-    const cached = readIfCached(path, { atMost: bytes });
+    const cached = readIfCached(path, bytes === undefined ? {} : { atMost: bytes });
     if (cached !== undefined) return cached;
     try {
-      return await Bun.file(path).slice(0, bytes).bytes();
+      const file = Bun.file(path);
+      return await (bytes === undefined ? file : file.slice(0, bytes)).bytes();
     } catch (err) {
       if (isNotFound(err)) return null;
       throw err;

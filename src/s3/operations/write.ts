@@ -97,6 +97,19 @@ function encoded(plan: WritePlan, body: PlainBody): ReadableStream<Uint8Array> {
   return stream;
 }
 
+/** What was learnt about the body, once everything it computes (a digest on the worker) is in. */
+async function settledPayload(body: PlainBody): Promise<PayloadResult> {
+  await body.settled?.();
+  return body.result();
+}
+
+/** beforeCommit of an object or part write: the codec's ETag and fields, with the body's checksum. */
+async function committedFields(plan: WritePlan, body: PlainBody, extraInternal: Record<string, string> = {}): Promise<{ etag: string; internal: Record<string, string> }> {
+  const payload = await settledPayload(body);
+  const end = await plan.finish(payload);
+  return { etag: end.etag, internal: { ...plan.internal, ...end.internal, ...extraInternal, ...checksumInternal(payload) } };
+}
+
 async function withPlan<T>(deps: S3Deps, target: WriteTarget, body: PlainBody, run: (plan: WritePlan) => Promise<T>): Promise<Written<T>> {
   let plan: WritePlan;
   try {
@@ -107,8 +120,7 @@ async function withPlan<T>(deps: S3Deps, target: WriteTarget, body: PlainBody, r
   }
   try {
     const stored = await run(plan);
-    await body.settled?.();
-    return { stored, plan, payload: body.result() };
+    return { stored, plan, payload: await settledPayload(body) };
   } finally {
     plan.dispose();
   }
@@ -134,12 +146,7 @@ export async function writeObject(deps: S3Deps, body: PlainBody, w: ObjectWrite)
     md5: false,
     ...sizeHint(plan, body),
     ...(w.precondition === undefined ? {} : { precondition: w.precondition }),
-    beforeCommit: async () => {
-      await body.settled?.();
-      const payload = body.result();
-      const end = await plan.finish(payload);
-      return { etag: end.etag, internal: { ...plan.internal, ...end.internal, ...w.extraInternal, ...checksumInternal(payload) } };
-    },
+    beforeCommit: () => committedFields(plan, body, w.extraInternal),
   }));
 }
 
@@ -149,11 +156,6 @@ export async function writePart(deps: S3Deps, body: PlainBody, target: WriteTarg
     internal: plan.internal,
     md5: false,
     ...sizeHint(plan, body),
-    beforeCommit: async () => {
-      await body.settled?.();
-      const payload = body.result();
-      const end = await plan.finish(payload);
-      return { etag: end.etag, internal: { ...plan.internal, ...end.internal, ...checksumInternal(payload) } };
-    },
+    beforeCommit: () => committedFields(plan, body),
   }));
 }
