@@ -7,7 +7,7 @@ import type { Drive } from './drive.ts';
 import type { Erasure } from './erasure.ts';
 import { StorageError } from './types.ts';
 import { lend, seal, takeBuffer, type Lease } from '../util/lent-buffers.ts';
-import { readIfCached } from './libc.ts';
+import { readCachedAt, readIfCached } from './libc.ts';
 
 const blocksPerBatch = 2;
 
@@ -135,6 +135,8 @@ async function readSpan(s: OpenSource, g: PartGeometry, b0: number, b1: number, 
     // Not zeroed: every byte is read from the file (a short read is cut off below).
     buf ??= Buffer.allocUnsafe(bytes);
     s.fh ??= await open(path, 'r');
+    // Through the kept handle, from memory on this thread when every byte is there.
+    if (s.oneShot !== true && readCachedAt(s.fh.fd, buf, start)) return buf;
     let got = 0;
     while (got < buf.length) {
       const r = await s.fh.read(buf, got, buf.length - got, start + got);

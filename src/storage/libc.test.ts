@@ -1,7 +1,8 @@
 import { afterAll, afterEach, describe, expect, test } from 'bun:test';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cachedReadBytesMax, readIfCached, useCachedReads } from './libc.ts';
+import { cachedReadBytesMax, cachedSpanBytesMax, readCachedAt, readIfCached, useCachedReads } from './libc.ts';
 import { b, bodyOf, k, openTestStore, plain, randomBytes, readAll, shardFiles, tempDrives, type TempDrives } from './test-helpers.ts';
 
 const temps: TempDrives[] = [];
@@ -58,6 +59,33 @@ describe.if(process.platform === 'linux')('readIfCached', () => {
     expect(readIfCached(join(dir, 'f'))).toBeUndefined();
     useCachedReads(true);
     expect(readIfCached(join(dir, 'f'))).toEqual(new TextEncoder().encode('x'));
+  });
+});
+
+describe.if(process.platform === 'linux')('readCachedAt', () => {
+  test('fills a buffer from an open file at an offset when every byte is in memory, and declines short, oversize and switched-off reads', async () => {
+    const dir = await scratch();
+    const path = join(dir, 'f');
+    const data = randomBytes(cachedSpanBytesMax + 4096, 3);
+    await writeFile(path, data);
+    const fd = openSync(path, 'r');
+    try {
+      const into = new Uint8Array(70_000);
+      expect(readCachedAt(fd, into, 12_345)).toBe(true);
+      expect(into).toEqual(new Uint8Array(data.subarray(12_345, 12_345 + 70_000)));
+      const span = new Uint8Array(cachedSpanBytesMax);
+      expect(readCachedAt(fd, span, 4096)).toBe(true);
+      expect(span).toEqual(new Uint8Array(data.subarray(4096)));
+      // Past the end of the file: short, so declined (the caller reads the usual way).
+      expect(readCachedAt(fd, new Uint8Array(100), data.length - 50)).toBe(false);
+      expect(readCachedAt(fd, new Uint8Array(cachedSpanBytesMax + 1), 0)).toBe(false);
+      useCachedReads(false);
+      expect(readCachedAt(fd, new Uint8Array(10), 0)).toBe(false);
+      useCachedReads(true);
+      expect(readCachedAt(fd, new Uint8Array(0), 0)).toBe(true);
+    } finally {
+      closeSync(fd);
+    }
   });
 });
 

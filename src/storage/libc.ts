@@ -25,6 +25,9 @@
 // that is not in memory, so the event loop never waits on the disk: anything not cached
 // (or any error at all) answers undefined and the caller reads the usual way, which also
 // brings it into the cache. O_NOATIME keeps the read from writing the inode's access time.
+// readCachedAt does the same read through a descriptor kept open (spans of large GETs): the
+// copy then runs on the event loop instead of two thread hops per span (64 MiB GET at
+// concurrency 8: ~5% less server CPU, same or more MB/s).
 import { dlopen, FFIType, ptr, read } from 'bun:ffi';
 import { fstatSync } from 'node:fs';
 
@@ -92,6 +95,8 @@ const eopnotsupp = 95;
 
 /** Largest read done on the calling thread: a bigger copy is better left to the I/O threads. */
 export const cachedReadBytesMax = 1024 * 1024;
+/** Largest span readCachedAt copies on the calling thread: two blocks' shards with their hashes. */
+export const cachedSpanBytesMax = 2 * cachedReadBytesMax;
 
 interface CachedReader {
   /** An fd, or -errno. */
@@ -142,6 +147,27 @@ function loadReader(): CachedReader | null {
     };
   } catch {
     return null;
+  }
+}
+
+/**
+ * Fills `into` from the open file `fd` at offset `at` if every byte is in memory, without
+ * waiting on the disk (preadv2 RWF_NOWAIT on the calling thread); false otherwise (not all
+ * cached, a short file, an error, or the call is not available): the caller then reads the
+ * usual way. For spans read through a handle kept open (large GETs), where the trip to the
+ * I/O threads costs more than the copy.
+ */
+export function readCachedAt(fd: number, into: Uint8Array, at: number): boolean {
+  if (!cachedReadsOn || into.length > cachedSpanBytesMax) return false;
+  reader ??= loadReader();
+  const r = reader;
+  if (r === null) return false;
+  try {
+    const got = r.read(fd, into, at);
+    if (got === -eopnotsupp) reader = null;
+    return got === into.length;
+  } catch {
+    return false;
   }
 }
 
