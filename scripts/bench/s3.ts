@@ -26,8 +26,18 @@
 // disk here sustains ~260 MB/s, and without it the run after another server's paid for
 // that server's writeback (64 MiB c8: Cairn 158 -> 247 MB/s, baseline 607 -> 847, ratio
 // about the same). Cairn writes every byte twice (2+2), so past the page cache, writes
-// are bounded by the disk at half the baseline's rate. Tried and dropped: reading the next batch of blocks ahead on GET
-// (no change at c1 or c8).
+// are bounded by the disk at half the baseline's rate. Large GETs read their shard spans
+// through the kept descriptors on the event loop when cached (preadv2 RWF_NOWAIT): 64 MiB
+// GET at c8 ~5% less server CPU. Where 64 MiB PUT CPU goes (c8, per MiB): MD5 1.7-1.9
+// (worker), receiving the body 0.5 (a bare node:http or Bun.serve server that discards
+// it costs the same), page-cache writes of 2 MiB 0.7 (I/O threads), erasure coding 0.26,
+// deleting overwritten data 0.2-0.3 (reaper): ~3.5 ms of the measured 4.2-5.4 is work
+// every such PUT must do, against the baseline's ~0.9 for everything; the two cores are
+// then saturated (idle < 5%) with the client on them too. Tried and dropped: reading the
+// next batch of blocks ahead on GET (no change at c1 or c8); multi-buffer MD5 in wasm SIMD
+// (four bodies in the lanes of i32x4: 1.9-2.1 ms/MiB for all four together under JSC,
+// against BoringSSL's 1.65 for one, and 3.0 for scalar wasm); a longer mimalloc purge
+// delay (MIMALLOC_PURGE_DELAY=1000: no change in PUT CPU).
 //   bun scripts/bench/s3.ts [--quick] [--only=PUT64,GET1,...]
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
