@@ -94,7 +94,7 @@ export async function commitObject(ctx: StoreContext, plan: CommitPlan): Promise
       throw err.code === 'DiskFull' || err.code === 'ReadOnly' ? err : quorumLost('commit');
     }
     if (committed < ctx.drives.length) ctx.queueHeal(plan.bucket, plan.key);
-    await Promise.all(ctx.drives.map((d, i) => (results[i]!.ok ? removeStaleData(d, plan.objRel, plan.meta.dataId) : undefined)));
+    await Promise.all(ctx.drives.map((d, i) => (results[i]!.ok ? removeReplacedData(d, plan.objRel, current.answers[i], plan.meta.dataId) : undefined)));
     return toObjectInfo(plan.bucket, plan.key, { ...plan.meta, shardIndex: 0, inlineData: null });
   });
 }
@@ -111,6 +111,27 @@ async function commitOnDrive(d: Drive, plan: CommitPlan, share: DriveCommit, dri
   const meta: StoredMeta = { ...plan.meta, shardIndex: driveIndex, inlineData: share.inlineData };
   // writeAtomic fsyncs the object directory, which also makes the data renames durable.
   await d.writeAtomic(`${plan.objRel}/${objectMetaName}`, encodeMeta(meta));
+}
+
+/**
+ * After a drive committed a new version: removes the data files of the version it replaced
+ * there. That drive's old metadata names them, so nothing is listed (a directory read per
+ * drive made small PUTs ~30% slower); only when its copy was unreadable is the directory
+ * listed instead. Files of a write that crashed after moving its data in but before its
+ * metadata are removed by the scanner (healObject) or by a delete.
+ */
+async function removeReplacedData(d: Drive, objRel: string, old: MetaAnswer | undefined, keepDataId: string): Promise<void> {
+  if (old === 'missing') return;
+  if (old === undefined || typeof old !== 'object') {
+    await removeStaleData(d, objRel, keepDataId);
+    return;
+  }
+  if (old.inline || old.dataId === keepDataId) return;
+  try {
+    for (const part of old.parts) await d.discard(`${objRel}/${dataFileName(old.dataId, part.partNumber)}`);
+  } catch (err) {
+    d.noteError(err);
+  }
 }
 
 /** Removes data files of older versions (and of crashed writes) from one object directory. */

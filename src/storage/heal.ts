@@ -120,7 +120,12 @@ export async function healObject(ctx: StoreContext, bucket: BucketName, key: Obj
   await Promise.all(ctx.drives.map((d, i) => (lacking[i] ? d.confirmAlive() : Promise.resolve(true))));
   const needData = ctx.drives.map((d, i) => d.online && partGood.some((good) => !good[i]));
   const needMeta = ctx.drives.map((d, i) => d.online && (needData[i] || !holders.includes(i) || (answers[i] as StoredMeta).metaId !== meta.metaId));
-  if (!needMeta.some(Boolean)) return { healedShards: 0, metaWrites: 0 };
+  if (!needMeta.some(Boolean)) {
+    // Whole: what may be left is data no version names (a write that crashed after moving
+    // its files in, before its metadata). Writes remove only the version they replace.
+    await Promise.all(ctx.drives.map((d, i) => (d.online && holders.includes(i) ? removeStaleData(d, objRel, meta.dataId) : undefined)));
+    return { healedShards: 0, metaWrites: 0 };
+  }
   let healedShards = 0;
   let metaWrites = 0;
   const tmpByDrive = new Map<number, { partNumber: number; tmp: string }[]>();
