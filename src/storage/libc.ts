@@ -164,6 +164,7 @@ export function readCachedAt(fd: number, into: Uint8Array, at: number): boolean 
   if (r === null) return false;
   try {
     const got = r.read(fd, into, at);
+    // A file system that cannot promise not to wait answers EOPNOTSUPP to every such read.
     if (got === -eopnotsupp) reader = null;
     return got === into.length;
   } catch {
@@ -211,11 +212,8 @@ export function readIfCached(path: string, want: CachedRead = {}): Uint8Array | 
     if (bytes > cachedReadBytesMax) return undefined;
     const buf = want.into ?? new Uint8Array(bytes);
     if (buf.length !== bytes) return undefined;
-    const got = r.read(fd, buf, start);
-    // A file system that cannot promise not to wait answers EOPNOTSUPP to every such read.
-    if (got === -eopnotsupp) reader = null;
     // Short means not all of it was in memory, or the file is shorter: the usual way tells which.
-    return got === bytes ? buf : undefined;
+    return readCachedAt(fd, buf, start) ? buf : undefined;
   } catch {
     return undefined;
   } finally {
