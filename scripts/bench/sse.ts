@@ -33,6 +33,10 @@
 // plain. The floor for SSE at 1 MiB is AES-GCM itself: BoringSSL (node:crypto) runs at
 // 2.4-3.3 GB/s on this CPU, alike for one 64 KiB package per call or one 1 MiB call, so
 // 0.3-0.4 ms per MiB on the request's path, against ~3 ms for a whole plain 1 MiB GET.
+// SSE-KMS and SSE-C ETags are not the MD5 (as in AWS), so those writes hash the plaintext
+// with SHA-256 (0.7 ms/MiB here with the CPU's SHA extensions) instead of MD5 (1.7):
+// 64 MiB PUT server CPU 5.9 -> 5.0 ms/MiB, ratio to none 0.86-0.87 -> 0.92-0.93; 1 MiB
+// PUT 0.85-0.88 -> 0.91-0.93. SSE-S3 keeps MD5: its ETag is the MD5, as clients expect.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -30,6 +30,12 @@ export interface WritePlan {
   encode(plain: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
   /** Stored bytes that `encode` makes of this many plaintext bytes. */
   storedBytes(plainBytes: number): number;
+  /**
+   * 'sha256': the ETag is not the plaintext MD5 (SSE-KMS, SSE-C, as in AWS), so the body is
+   * hashed with SHA-256 unless a digest the request needs anyway is there (Content-MD5, a
+   * signed payload). Otherwise finish needs the MD5.
+   */
+  readonly etagDigest?: 'sha256';
   /** After the body ended cleanly: the ETag and any fields known only at the end. */
   finish(plain: PayloadResult): Promise<{ etag: string; internal: Record<string, string> }> | { etag: string; internal: Record<string, string> };
   readonly responseHeaders: Record<string, string>;

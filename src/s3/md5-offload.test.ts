@@ -27,7 +27,7 @@ test('hashes on the worker and passes every byte through unchanged', async () =>
       n += piece.length;
     }
     await stage.settled();
-    return { n, passed: h.digest('hex'), worker: stage.md5Hex() };
+    return { n, passed: h.digest('hex'), worker: stage.digestFields().md5Hex };
   }));
   const expected = new Bun.CryptoHasher('md5').update(data).digest('hex');
   for (const o of outputs) expect(o).toEqual({ n: data.length, passed: expected, worker: expected });
@@ -37,13 +37,40 @@ test('an empty body and a cancelled body', async () => {
   const empty = offload.stage();
   for await (const piece of empty.wrap(source(new Uint8Array(0), 10))) void piece;
   await empty.settled();
-  expect(empty.md5Hex()).toBe('d41d8cd98f00b204e9800998ecf8427e');
+  expect(empty.digestFields().md5Hex).toBe('d41d8cd98f00b204e9800998ecf8427e');
   const cancelled = offload.stage();
   const reader = cancelled.wrap(source(new Uint8Array(1 << 20), 4096)).getReader();
   await reader.read();
   await reader.cancel();
-  expect(() => cancelled.md5Hex()).toThrow();
+  expect(() => cancelled.digestFields()).toThrow();
   await expect(cancelled.settled()).rejects.toThrow();
+});
+
+test('a body told before it is read hashes with SHA-256 (also when empty); told once reading began, it stays MD5', async () => {
+  const data = new Uint8Array(3 * 1024 * 1024 + 77);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 13) & 0xff;
+  const drain = async (stage: ReturnType<typeof offload.stage>, bytes: Uint8Array, afterFirst?: () => void): Promise<void> => {
+    const reader = stage.wrap(source(bytes, 100_000)).getReader();
+    let first = true;
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      if (first) afterFirst?.();
+      first = false;
+    }
+    await stage.settled();
+  };
+  const sha = offload.stage();
+  sha.preferSha256();
+  await drain(sha, data);
+  expect(sha.digestFields()).toEqual({ sha256Hex: new Bun.CryptoHasher('sha256').update(data).digest('hex') });
+  const empty = offload.stage();
+  empty.preferSha256();
+  await drain(empty, new Uint8Array(0));
+  expect(empty.digestFields()).toEqual({ sha256Hex: new Bun.CryptoHasher('sha256').digest('hex') });
+  const late = offload.stage();
+  await drain(late, data, () => late.preferSha256());
+  expect(late.digestFields()).toEqual({ md5Hex: new Bun.CryptoHasher('md5').update(data).digest('hex') });
 });
 
 test('a consumer that copies each piece lets whole-buffer pieces move to the worker', async () => {
@@ -70,8 +97,8 @@ test('a consumer that copies each piece lets whole-buffer pieces move to the wor
     previous = next.value;
   }
   await stage.settled();
-  expect(stage.md5Hex()).toBe(expected.digest('hex'));
-  expect(seen.digest('hex')).toBe(stage.md5Hex());
+  expect(stage.digestFields().md5Hex).toBe(expected.digest('hex'));
+  expect(stage.digestFields()).toEqual({ md5Hex: seen.digest("hex") });
   expect(moved).toBeGreaterThan(0);
 });
 
@@ -86,10 +113,10 @@ test('the stream ends with its source, before the digest is in; the digest then 
   }
   // The reader saw the end; hashing 6 MiB on the worker takes milliseconds more.
   const settled = stage.settled().then(() => { digestIn = true; });
-  expect(() => stage.md5Hex()).toThrow();
+  expect(() => stage.digestFields()).toThrow();
   await settled;
   expect(digestIn).toBe(true);
-  expect(stage.md5Hex()).toBe(new Bun.CryptoHasher('md5').update(data).digest('hex'));
+  expect(stage.digestFields().md5Hex).toBe(new Bun.CryptoHasher('md5').update(data).digest('hex'));
 });
 
 test('a worker that dies fails the body it was hashing, in flight or after its stream ended', async () => {
@@ -118,7 +145,7 @@ test('a worker that dies fails the body it was hashing, in flight or after its s
     const stage = late.stage();
     for await (const piece of stage.wrap(source(new Uint8Array(3 * 1024 * 1024), 256 * 1024))) void piece;
     await expect(stage.settled()).rejects.toThrow('md5 worker failed');
-    expect(() => stage.md5Hex()).toThrow();
+    expect(() => stage.digestFields()).toThrow();
   } finally {
     delete process.env['MD5_DIES_AFTER_ACKS'];
     late.terminate();

@@ -3,16 +3,18 @@
 // and drive writes use the other core. Pieces are copied to the worker (the stream keeps
 // the originals); bytes not yet hashed are bounded, so memory does not grow with size.
 // Batch buffers travel both ways by transfer (never copied by the messaging) and are
-// reused, so a PUT does not pay fresh-page faults for every MiB it hashes.
+// reused, so a PUT does not pay fresh-page faults for every MiB it hashes. A body whose
+// ETag need not be its MD5 (SSE-KMS, SSE-C) is hashed with SHA-256 instead: with the
+// CPU's SHA extensions it costs less than half as much (0.7 against 1.7 ms per MiB here).
 import { assert } from '../util/assert.ts';
 import { copyBytes } from '../util/copy.ts';
 
-type Out = { job: number; ackBytes: number; spare: ArrayBuffer | null } | { job: number; md5Hex: string };
+type Out = { job: number; ackBytes: number; spare: ArrayBuffer | null } | { job: number; hex: string };
 
 interface Job {
   pendingBytes: number;
   wakeOnAck: (() => void) | undefined;
-  done: ((md5Hex: string) => void) | undefined;
+  done: ((hex: string) => void) | undefined;
   fail: ((e: Error) => void) | undefined;
 }
 
@@ -40,8 +42,13 @@ export interface Md5Stage {
    * coding, writing the last block) overlaps the hashing of the body's last pieces.
    */
   settled(): Promise<void>;
-  /** The digest; valid once settled() has resolved. */
-  md5Hex(): string;
+  /**
+   * Before the body is read: hash it with SHA-256 instead of MD5 (for ETags that need not
+   * be the MD5: SSE-KMS and SSE-C objects). No effect once reading began.
+   */
+  preferSha256(): void;
+  /** The digest (md5Hex, or sha256Hex after preferSha256); valid once settled() has resolved. */
+  digestFields(): { md5Hex?: string; sha256Hex?: string };
 }
 
 export class Md5Offload {
@@ -95,14 +102,16 @@ export class Md5Offload {
       return;
     }
     this.jobs.delete(m.job);
-    job.done?.(m.md5Hex);
+    job.done?.(m.hex);
   }
 
   stage(): Md5Stage {
     const id = this.nextJob++;
     const job: Job = { pendingBytes: 0, wakeOnAck: undefined, done: undefined, fail: undefined };
     this.jobs.set(id, job);
-    let md5Hex: string | undefined;
+    let hex: string | undefined;
+    let algorithm: 'md5' | 'sha256' = 'md5';
+    let began = false;
     let digest: Promise<void> | undefined;
     const worker = this.worker;
     // Pieces are gathered into batches: one message per batch keeps the messaging cost low.
@@ -117,7 +126,7 @@ export class Md5Offload {
       if (batch === null || batchUsed === 0) return;
       // The whole buffer travels (a view of its used part): no copy, and it comes back as a spare.
       job.pendingBytes += batchUsed;
-      worker.postMessage({ job: id, data: batch.subarray(0, batchUsed) }, [batch.buffer]);
+      worker.postMessage({ job: id, data: batch.subarray(0, batchUsed), algorithm }, [batch.buffer]);
       batch = null;
       batchUsed = 0;
     };
@@ -148,7 +157,7 @@ export class Md5Offload {
       job.done = resolve;
       job.fail = reject;
       send();
-      worker.postMessage({ job: id, end: true });
+      worker.postMessage({ job: id, end: true, algorithm });
     });
     const failure = (): Error | undefined => this.failure;
     let movePieces = false;
@@ -157,7 +166,7 @@ export class Md5Offload {
     const sendLent = (): void => {
       if (lent === undefined) return;
       job.pendingBytes += lent.byteLength;
-      worker.postMessage({ job: id, data: lent }, [lent.buffer]);
+      worker.postMessage({ job: id, data: lent, algorithm }, [lent.buffer]);
       lent = undefined;
     };
     const ownsBuffer = (piece: Uint8Array): piece is Uint8Array<ArrayBuffer> =>
@@ -173,12 +182,13 @@ export class Md5Offload {
             if (failed !== undefined) throw failed;
             const next = await reader.read();
             if (next.done) {
-              digest = finish().then((hex) => { md5Hex = hex; });
+              digest = finish().then((h) => { hex = h; });
               // Observed by settled(); a write that fails before asking must not leave it unhandled.
               digest.catch(() => undefined);
               controller.close();
               return;
             }
+            began = true;
             if (movePieces && ownsBuffer(next.value)) {
               send(); // bytes batched before it go first
               lent = next.value;
@@ -203,9 +213,12 @@ export class Md5Offload {
       wrap,
       consumerCopies: () => { movePieces = true; },
       settled: () => digest ?? Promise.reject(new Error('md5 awaited before the body ended')),
-      md5Hex: () => {
-        assert(md5Hex !== undefined, 'md5 read before it settled');
-        return md5Hex;
+      preferSha256: () => {
+        if (!began) algorithm = 'sha256';
+      },
+      digestFields: () => {
+        assert(hex !== undefined, 'digest read before it settled');
+        return algorithm === 'sha256' ? { sha256Hex: hex } : { md5Hex: hex };
       },
     };
   }

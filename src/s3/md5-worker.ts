@@ -1,10 +1,12 @@
-// Worker side of the MD5 offload: hashes the pieces of many bodies, one hasher per job.
-// Messages in:  {job, data} | {job, end: true} | {job, abort: true}
+// Worker side of the MD5 offload: hashes the pieces of many bodies, one hasher per job
+// (MD5, or SHA-256 where the job asks for it).
+// Messages in:  {job, data, algorithm} | {job, end: true, algorithm} | {job, abort: true}
 // Messages out: {job, ackBytes, spare} after each piece (spare: the piece's buffer,
-// transferred back for reuse), {job, md5Hex} after end.
+// transferred back for reuse), {job, hex} after end.
 declare const self: Worker;
 
-type In = { job: number; data: Uint8Array } | { job: number; end: true } | { job: number; abort: true };
+type Algorithm = 'md5' | 'sha256';
+type In = { job: number; data: Uint8Array; algorithm: Algorithm } | { job: number; end: true; algorithm: Algorithm } | { job: number; abort: true };
 
 const hashers = new Map<number, Bun.CryptoHasher>();
 
@@ -13,7 +15,7 @@ self.onmessage = (event: MessageEvent<In>) => {
   if ('data' in m) {
     let h = hashers.get(m.job);
     if (h === undefined) {
-      h = new Bun.CryptoHasher('md5');
+      h = new Bun.CryptoHasher(m.algorithm);
       hashers.set(m.job, h);
     }
     h.update(m.data);
@@ -23,7 +25,7 @@ self.onmessage = (event: MessageEvent<In>) => {
     self.postMessage({ job: m.job, ackBytes: m.data.byteLength, spare }, spare === null ? [] : [spare]);
     return;
   }
-  const h = hashers.get(m.job) ?? new Bun.CryptoHasher('md5');
+  const h = hashers.get(m.job);
   hashers.delete(m.job);
-  if ('end' in m) self.postMessage({ job: m.job, md5Hex: h.digest('hex') });
+  if ('end' in m) self.postMessage({ job: m.job, hex: (h ?? new Bun.CryptoHasher(m.algorithm)).digest('hex') });
 };

@@ -17,6 +17,8 @@ export interface PlainBody {
   settled?: () => Promise<void>;
   /** Called when the store reads `stream` directly (it copies every piece before asking for the next). */
   storedDirectly?: () => void;
+  /** Before `stream` is read: the ETag's digest may be SHA-256 instead of MD5 (see WritePlan.etagDigest). */
+  preferSha256?: () => void;
   /** Plaintext bytes expected, when known up front (a declared length, a copy source's size). */
   sizeBytes?: number;
 }
@@ -41,29 +43,33 @@ export function requestBody(ctx: RequestContext, deps: S3Deps, sizeBytesMax: num
   // Created only once the headers passed: a stage is a worker job until its stream ends or is cancelled.
   const offload = useOffload ? deps.md5Offload?.stage() : undefined;
   const size = declaredBytes === undefined ? {} : { sizeBytes: declaredBytes };
-  if (offload === undefined) return { stream: body.stream, result: body.result, ...size };
+  if (offload === undefined) return { stream: body.stream, result: body.result, preferSha256: () => body.preferSha256(), ...size };
   return {
     stream: offload.wrap(body.stream),
-    result: () => ({ ...body.result(), md5Hex: offload.md5Hex() }),
+    result: () => ({ ...body.result(), ...offload.digestFields() }),
     settled: () => offload.settled(),
     storedDirectly: () => offload.consumerCopies(),
+    preferSha256: () => offload.preferSha256(),
     ...size,
   };
 }
 
 /** A copy source's plaintext, hashed on the way through for the new ETag. */
 export function hashedBody(source: ReadableStream<Uint8Array>, expectedBytes?: number): PlainBody {
-  const md5 = new Bun.CryptoHasher('md5');
+  let algorithm: 'md5' | 'sha256' = 'md5';
+  let hasher: Bun.CryptoHasher | undefined;
   let sizeBytes = 0;
   let done: PayloadResult | undefined;
   const stream = source.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
     transform(piece, controller) {
-      md5.update(piece);
+      hasher ??= new Bun.CryptoHasher(algorithm);
+      hasher.update(piece);
       sizeBytes += piece.length;
       controller.enqueue(piece);
     },
     flush() {
-      done = { md5Hex: md5.digest('hex'), sizeBytes };
+      const hex = (hasher ?? new Bun.CryptoHasher(algorithm)).digest('hex');
+      done = algorithm === 'sha256' ? { sha256Hex: hex, sizeBytes } : { md5Hex: hex, sizeBytes };
     },
   }));
   return {
@@ -71,6 +77,9 @@ export function hashedBody(source: ReadableStream<Uint8Array>, expectedBytes?: n
     result: () => {
       if (done === undefined) throw new Error('copy body result read before the body ended');
       return done;
+    },
+    preferSha256: () => {
+      if (hasher === undefined) algorithm = 'sha256';
     },
     ...(expectedBytes === undefined ? {} : { sizeBytes: expectedBytes }),
   };
@@ -118,6 +127,7 @@ async function withPlan<T>(deps: S3Deps, target: WriteTarget, body: PlainBody, r
     await body.stream.cancel(e).catch(() => undefined);
     throw e;
   }
+  if (plan.etagDigest === 'sha256') body.preferSha256?.();
   try {
     const stored = await run(plan);
     return { stored, plan, payload: await settledPayload(body) };

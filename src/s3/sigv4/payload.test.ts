@@ -129,6 +129,28 @@ describe('UNSIGNED-PAYLOAD', () => {
     expect(v.result().checksum).toEqual({ algorithm: 'CRC64NVME', valueB64: checksumBase64('CRC64NVME', data) });
   });
 
+  test('preferSha256 before the body is read: the ETag digest is SHA-256; with Content-MD5 that MD5 serves; once reading began it stays MD5', async () => {
+    const sha = verifiedBody(streamOf(data, [4096]), auth, headersOf(auth, {}), { computeMd5: true });
+    sha.preferSha256();
+    expect((await drain(sha.stream)).error).toBeUndefined();
+    expect(sha.result()).toEqual({ sizeBytes: data.length, sha256Hex: sha256Hex(data) });
+    const empty = verifiedBody(streamOf(new Uint8Array(0)), auth, headersOf(auth, {}), { computeMd5: true });
+    empty.preferSha256();
+    await drain(empty.stream);
+    expect(empty.result()).toEqual({ sizeBytes: 0, sha256Hex: sha256Hex(new Uint8Array(0)) });
+    const md5 = new Bun.CryptoHasher('md5').update(data).digest();
+    const withMd5 = verifiedBody(streamOf(data, [4096]), auth, headersOf(auth, { 'content-md5': md5.toString('base64') }), { computeMd5: true });
+    withMd5.preferSha256();
+    await drain(withMd5.stream);
+    expect(withMd5.result()).toEqual({ sizeBytes: data.length, md5Hex: md5.toString('hex') });
+    const late = verifiedBody(streamOf(data, [4096]), auth, headersOf(auth, {}), { computeMd5: true });
+    const reader = late.stream.getReader();
+    await reader.read();
+    late.preferSha256();
+    while (!(await reader.read()).done);
+    expect(late.result()).toEqual({ sizeBytes: data.length, md5Hex: md5.toString('hex') });
+  });
+
   for (const algorithm of ['CRC32', 'CRC32C', 'SHA1', 'SHA256', 'CRC64NVME'] as const satisfies readonly ChecksumAlgorithm[]) {
     test(`x-amz-checksum-${algorithm.toLowerCase()} header: good and wrong`, async () => {
       const name = `x-amz-checksum-${algorithm.toLowerCase()}`;
@@ -219,6 +241,16 @@ describe('real payload SHA-256', () => {
     const { error, data: out } = await run(data, auth, {}, [30_000]);
     expect(error).toBeUndefined();
     expect(out.length).toBe(data.length);
+  });
+
+  test('the verified SHA-256 is reported, and serves as the ETag digest when SHA-256 is preferred', async () => {
+    const auth = authFor(sha256Hex(data));
+    const both = await run(data, auth, {}, [30_000], { computeMd5: true });
+    expect(both.v.result()).toEqual({ sizeBytes: data.length, sha256Hex: sha256Hex(data), md5Hex: new Bun.CryptoHasher('md5').update(data).digest('hex') });
+    const v = verifiedBody(streamOf(data, [30_000]), auth, headersOf(auth, {}), { computeMd5: true });
+    v.preferSha256();
+    await drain(v.stream);
+    expect(v.result()).toEqual({ sizeBytes: data.length, sha256Hex: sha256Hex(data) });
   });
 
   test('a mismatch errors the stream before the last piece is delivered', async () => {

@@ -13,6 +13,8 @@ import type { PayloadSpec } from './payload-spec.ts';
 export interface PayloadResult {
   checksum?: { algorithm: ChecksumAlgorithm; valueB64: string };
   md5Hex?: string;
+  /** The body's SHA-256, when it was computed (a signed payload, or preferSha256). */
+  sha256Hex?: string;
   sizeBytes: number;
 }
 
@@ -22,10 +24,15 @@ export interface VerifiedBody {
   contentLength: number | undefined;
   /** Valid once the stream has ended without error. */
   result(): PayloadResult;
+  /**
+   * With computeMd5, before the body is read: the digest for the ETag may be SHA-256
+   * instead (one already computed is used as it is). No effect once reading began.
+   */
+  preferSha256(): void;
 }
 
 export interface VerifyOptions {
-  /** Always compute MD5 (e.g. for the ETag), not only when Content-MD5 was sent. */
+  /** Always compute a digest for the ETag: MD5, or SHA-256 after preferSha256. Without it, MD5 only for Content-MD5. */
   computeMd5?: boolean;
   /** Compute this checksum for the result even when the client sent none. */
   computeChecksum?: ChecksumAlgorithm;
@@ -36,18 +43,34 @@ export interface VerifyOptions {
 /** Per-piece checks over the decoded body; `finish` runs the end-of-body comparisons. */
 class BodyChecks {
   private sizeBytes = 0;
-  private readonly sha256: Bun.CryptoHasher | undefined;
-  private readonly md5: Bun.CryptoHasher | undefined;
+  private sha256: Bun.CryptoHasher | undefined;
+  private md5: Bun.CryptoHasher | undefined;
   private readonly checksummer: Checksummer | undefined;
   private finished: PayloadResult | undefined;
+  /** The ETag digest is chosen when the first byte arrives (or at the end, for an empty body). */
+  private started = false;
+  private sha256Preferred = false;
 
   constructor(private readonly spec: PayloadSpec, private readonly options: VerifyOptions) {
     this.sha256 = spec.mode.kind === 'sha256' ? new Bun.CryptoHasher('sha256') : undefined;
-    this.md5 = spec.md5B64 !== undefined || options.computeMd5 === true ? new Bun.CryptoHasher('md5') : undefined;
+    this.md5 = spec.md5B64 !== undefined ? new Bun.CryptoHasher('md5') : undefined;
     this.checksummer = spec.checksum === undefined ? undefined : createChecksummer(spec.checksum.algorithm);
   }
 
+  preferSha256(): void {
+    if (!this.started) this.sha256Preferred = true;
+  }
+
+  private start(): void {
+    this.started = true;
+    if (this.options.computeMd5 !== true) return;
+    if (!this.sha256Preferred) this.md5 ??= new Bun.CryptoHasher('md5');
+    // Any digest of the body serves: one the checks compute anyway, else SHA-256.
+    else if (this.sha256 === undefined && this.md5 === undefined) this.sha256 = new Bun.CryptoHasher('sha256');
+  }
+
   update(piece: Uint8Array): void {
+    if (!this.started) this.start();
     this.sizeBytes += piece.length;
     const limit = this.spec.lengthBytes ?? this.options.sizeBytesMax;
     if (limit !== undefined && this.sizeBytes > limit) {
@@ -59,12 +82,13 @@ class BodyChecks {
   }
 
   finish(trailers: ReadonlyMap<string, string>): void {
+    if (!this.started) this.start();
     const { spec } = this;
     if (spec.lengthBytes !== undefined && this.sizeBytes !== spec.lengthBytes) throw new S3Error('IncompleteBody');
-    if (this.sha256 !== undefined && spec.mode.kind === 'sha256' && this.sha256.digest('hex') !== spec.mode.expectedHex) {
-      throw new S3Error('XAmzContentSHA256Mismatch');
-    }
+    const sha256Hex = this.sha256?.digest('hex');
+    if (spec.mode.kind === 'sha256' && sha256Hex !== spec.mode.expectedHex) throw new S3Error('XAmzContentSHA256Mismatch');
     const result: PayloadResult = { sizeBytes: this.sizeBytes };
+    if (sha256Hex !== undefined) result.sha256Hex = sha256Hex;
     if (this.md5 !== undefined) {
       const md5 = this.md5.digest();
       if (spec.md5B64 !== undefined && md5.toString('base64') !== spec.md5B64) throw new S3Error('BadDigest');
@@ -123,7 +147,7 @@ export function verifiedBody(
       checks.finish(decoder === undefined ? new Map() : decoder.end());
     },
   });
-  return { stream, contentLength: spec.lengthBytes, result: () => checks.result() };
+  return { stream, contentLength: spec.lengthBytes, result: () => checks.result(), preferSha256: () => checks.preferSha256() };
 }
 
 interface Stage {

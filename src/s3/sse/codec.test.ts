@@ -127,3 +127,26 @@ test('customer keys need a secure transport unless allowed', async () => {
   const write = await codec(false).planWrite({ bucket, key: 'other' as ObjectKey, headers: sseCHeaders() }).catch((e: unknown) => e);
   expect((write as S3Error).code).toBe('InvalidRequest');
 });
+
+test('customer-key and KMS writes take their ETag from any plaintext digest (SHA-256 preferred), never showing the MD5; plain writes need the MD5', async () => {
+  const sha = createHash('sha256').update(body).digest('hex');
+  const md5 = createHash('md5').update(body).digest('hex');
+  const plan = await codec(true).planWrite({ bucket, key: 'etag' as ObjectKey, headers: sseCHeaders() });
+  try {
+    expect(plan.etagDigest).toBe('sha256');
+    const fromSha = (await plan.finish({ sha256Hex: sha, sizeBytes: body.length })).etag;
+    const fromMd5 = (await plan.finish({ md5Hex: md5, sizeBytes: body.length })).etag;
+    // Keyed, stable for the same bytes, MD5-length, and neither digest in clear.
+    expect(fromSha).toMatch(/^[0-9a-f]{32}$/);
+    expect((await plan.finish({ sha256Hex: sha, sizeBytes: body.length })).etag).toBe(fromSha);
+    expect(fromSha).not.toBe(fromMd5);
+    expect([fromSha, fromMd5]).not.toContain(md5);
+    expect((await plan.finish({ sha256Hex: createHash('sha256').update('other').digest('hex'), sizeBytes: 5 })).etag).not.toBe(fromSha);
+  } finally {
+    plan.dispose();
+  }
+  const plain = await codec(true).planWrite({ bucket, key: 'etag' as ObjectKey, headers: new Headers() });
+  expect(plain.etagDigest).toBeUndefined();
+  expect((await plain.finish({ md5Hex: md5, sizeBytes: body.length })).etag).toBe(md5);
+  expect(() => plain.finish({ sha256Hex: sha, sizeBytes: body.length })).toThrow();
+});

@@ -59,9 +59,14 @@ function plainWritePlan(): WritePlan {
   };
 }
 
-/** An ETag for encrypted data: HMAC-SHA256 of the plaintext MD5 under the data's own key, cut to MD5's length. */
-function keyedEtag(key: Uint8Array, md5Hex: string): string {
-  return createHmac('sha256', key).update(`cairn-etag\0${md5Hex}`).digest('hex').slice(0, 32);
+/**
+ * An ETag for encrypted data: HMAC-SHA256 of a plaintext digest under the data's own key,
+ * cut to MD5's length. The digest is SHA-256 where the write computed it (see
+ * WritePlan.etagDigest), else the MD5.
+ */
+function keyedEtag(key: Uint8Array, plain: PayloadResult): string {
+  const input = plain.sha256Hex !== undefined ? `cairn-etag-sha256\0${plain.sha256Hex}` : `cairn-etag\0${requireMd5(plain)}`;
+  return createHmac('sha256', key).update(input).digest('hex').slice(0, 32);
 }
 
 function requireMd5(plain: PayloadResult): string {
@@ -99,11 +104,13 @@ export function createSseCodec(o: SseCodecOptions): ObjectCodec {
       // The write pipeline hands body chunks over (WritePlan.encode): encrypt them in place.
       encode: (plain) => plain.pipeThrough(sse.encryptStream(objectKey, { random: o.random, reuseInput: true })),
       storedBytes: (plainBytes) => sse.encryptedSize(plainBytes),
+      // SSE-KMS and SSE-C ETags are not the MD5: any digest serves, and SHA-256 costs less.
+      ...(etagKey === null ? { etagDigest: 'sha256' as const } : {}),
       finish: async (plain) => {
-        const md5 = requireMd5(plain);
         // Keyed by this object's (or part's) key, the ETag reveals nothing of the plaintext,
         // yet the same bytes uploaded again as the same part of an upload get the same ETag.
-        if (etagKey === null) return { etag: keyedEtag(objectKey, md5), internal: {} };
+        if (etagKey === null) return { etag: keyedEtag(objectKey, plain), internal: {} };
+        const md5 = requireMd5(plain);
         // SSE-S3: clients see the plaintext MD5 (this response, listings, GET, HEAD); only its sealed form is stored.
         responseHeaders['etag'] = `"${md5}"`;
         return { etag: opaqueEtag(), internal: { [sse.SseFields.sealedEtagV2]: sse.sealEtagLocal(etagKey.key, md5, internal, etagKey.ref, o.random) } };
