@@ -60,18 +60,26 @@ export function hashedBody(source: ReadableStream<Uint8Array>, expectedBytes?: n
   let hasher: Bun.CryptoHasher | undefined;
   let sizeBytes = 0;
   let done: PayloadResult | undefined;
-  const stream = source.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-    transform(piece, controller) {
+  // Pulled, not piped: nothing is read (so the digest is not chosen) before the writer asks.
+  const reader = source.getReader();
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await reader.read();
+      if (next.done) {
+        const hex = (hasher ?? new Bun.CryptoHasher(algorithm)).digest('hex');
+        done = algorithm === 'sha256' ? { sha256Hex: hex, sizeBytes } : { md5Hex: hex, sizeBytes };
+        controller.close();
+        return;
+      }
       hasher ??= new Bun.CryptoHasher(algorithm);
-      hasher.update(piece);
-      sizeBytes += piece.length;
-      controller.enqueue(piece);
+      hasher.update(next.value);
+      sizeBytes += next.value.length;
+      controller.enqueue(next.value);
     },
-    flush() {
-      const hex = (hasher ?? new Bun.CryptoHasher(algorithm)).digest('hex');
-      done = algorithm === 'sha256' ? { sha256Hex: hex, sizeBytes } : { md5Hex: hex, sizeBytes };
+    cancel(reason) {
+      return reader.cancel(reason);
     },
-  }));
+  }, { highWaterMark: 0 });
   return {
     stream,
     result: () => {
