@@ -9,6 +9,14 @@
 import { assert } from '../util/assert.ts';
 import { copyBytes } from '../util/copy.ts';
 
+/** The digest a body is hashed with: MD5, or SHA-256 where the ETag need not be the MD5. */
+export type BodyDigest = 'md5' | 'sha256';
+
+/** A body's digest as PayloadResult fields. */
+export function digestFieldsOf(algorithm: BodyDigest, hex: string): { md5Hex?: string; sha256Hex?: string } {
+  return algorithm === 'sha256' ? { sha256Hex: hex } : { md5Hex: hex };
+}
+
 type Out = { job: number; ackBytes: number; spare: ArrayBuffer | null } | { job: number; hex: string };
 
 interface Job {
@@ -110,7 +118,7 @@ export class Md5Offload {
     const job: Job = { pendingBytes: 0, wakeOnAck: undefined, done: undefined, fail: undefined };
     this.jobs.set(id, job);
     let hex: string | undefined;
-    let algorithm: 'md5' | 'sha256' = 'md5';
+    let algorithm: BodyDigest = 'md5';
     let began = false;
     let digest: Promise<void> | undefined;
     const worker = this.worker;
@@ -218,7 +226,7 @@ export class Md5Offload {
       },
       digestFields: () => {
         assert(hex !== undefined, 'digest read before it settled');
-        return algorithm === 'sha256' ? { sha256Hex: hex } : { md5Hex: hex };
+        return digestFieldsOf(algorithm, hex);
       },
     };
   }

@@ -3,9 +3,10 @@
 // Messages in:  {job, data, algorithm} | {job, end: true, algorithm} | {job, abort: true}
 // Messages out: {job, ackBytes, spare} after each piece (spare: the piece's buffer,
 // transferred back for reuse), {job, hex} after end.
+import type { BodyDigest as Algorithm } from './md5-offload.ts';
+
 declare const self: Worker;
 
-type Algorithm = 'md5' | 'sha256';
 type In = { job: number; data: Uint8Array; algorithm: Algorithm } | { job: number; end: true; algorithm: Algorithm } | { job: number; abort: true };
 
 const hashers = new Map<number, Bun.CryptoHasher>();

@@ -113,74 +113,71 @@ test.if(process.platform === 'linux')('exchangePaths swaps two files atomically,
 describe('removed data goes through the trash', () => {
   const block = 1024 * 1024;
 
-  test('an overwrite leaves only the new data in the object directory at once; trash and temp files empty after', async () => {
+  /** A fresh 2+2 store with bucket `bkt`, closed after `run`. */
+  async function withStore(run: (t: TempDrives, store: Awaited<ReturnType<typeof openTestStore>>) => Promise<void>): Promise<void> {
     const t = await tempDrives(4);
     temps.push(t);
     const store = await openTestStore(t.paths, { parity: 2 });
     try {
       await store.makeBucket(b('bkt'));
-      const first = randomBytes(3 * block + 5, 1);
-      const second = randomBytes(2 * block + 7, 2);
-      await store.put(b('bkt'), k('dir/obj'), bodyOf(first), plain);
-      const before = await shardFiles(t, 'dir/obj');
-      expect(before.length).toBe(4);
-      await store.put(b('bkt'), k('dir/obj'), bodyOf(second), plain);
-      const after = await shardFiles(t, 'dir/obj');
-      expect(after.length).toBe(4);
-      for (const f of before) expect(after).not.toContain(f);
-      // Nothing waits in the temp directory either: replaced metadata went straight to the trash.
-      for (const p of t.paths) expect(await entries(join(p, tmpDir))).toEqual([]);
-      expect(await shaOfStream((await store.get(b('bkt'), k('dir/obj'))).stream)).toBe(sha(second));
-
-      await store.delete(b('bkt'), k('dir/obj'));
-      for (const p of t.paths) expect(existsSync(join(p, objectRel('bkt', 'dir/obj')))).toBe(false);
-      await eventually('trash and temp directories empty', async () => {
-        for (const p of t.paths) if ((await entries(join(p, trashDir))).length + (await entries(join(p, tmpDir))).length > 0) return false;
-        return true;
-      });
+      await run(t, store);
     } finally {
       await store.close();
     }
-  });
+  }
 
-  test('an overwrite removes exactly the files of the version it replaces (one part or many); files no version names are left to healing, which removes them', async () => {
-    const t = await tempDrives(4);
-    temps.push(t);
-    const store = await openTestStore(t.paths, { parity: 2 });
-    try {
-      await store.makeBucket(b('bkt'));
-      // A two-part version, replaced by a one-part one.
-      const id = await store.createUpload(b('bkt'), k('obj'), { userMeta: {}, internal: {} });
-      const p1 = await store.putPart(b('bkt'), k('obj'), id, 1, bodyOf(randomBytes(5 * block, 1)), { internal: {}, md5: true });
-      const p2 = await store.putPart(b('bkt'), k('obj'), id, 2, bodyOf(randomBytes(block + 3, 2)), { internal: {}, md5: true });
-      await store.completeUpload(b('bkt'), k('obj'), id, [{ partNumber: 1, etag: p1.etag }, { partNumber: 2, etag: p2.etag }], {});
-      const multipart = await shardFiles(t, 'obj');
-      expect(multipart.length).toBe(8);
-      // Data of a write cut short after moving its files in, before its metadata: no version names it.
-      const strays = [0, 2].map((i) => join(t.paths[i]!, objectRel('bkt', 'obj'), 'D0123456789abcdef0123456789abcdef.1'));
-      for (const f of strays) await writeFile(f, randomBytes(1000, 3));
-      const second = randomBytes(3 * block + 5, 4);
-      await store.put(b('bkt'), k('obj'), bodyOf(second), plain);
-      const afterPut = await shardFiles(t, 'obj');
-      for (const f of multipart) expect(afterPut).not.toContain(f);
-      expect(afterPut.length).toBe(4 + strays.length);
-      for (const f of strays) expect(afterPut).toContain(f);
-      // A small (inline) version replaces a file-backed one: no data files remain but the strays.
-      await store.put(b('bkt'), k('obj'), bodyOf(randomBytes(100, 5)), plain);
-      expect((await shardFiles(t, 'obj')).sort()).toEqual([...strays].sort());
-      const third = randomBytes(2 * block, 6);
-      await store.put(b('bkt'), k('obj'), bodyOf(third), plain);
-      expect((await shardFiles(t, 'obj')).length).toBe(4 + strays.length);
-      // Healing a whole object clears what no version names, and the object reads as before.
-      await store.heal(b('bkt'), k('obj'));
-      const healed = await shardFiles(t, 'obj');
-      expect(healed.length).toBe(4);
-      for (const f of strays) expect(healed).not.toContain(f);
-      expect(await shaOfStream((await store.get(b('bkt'), k('obj'))).stream)).toBe(sha(third));
-    } finally {
-      await store.close();
-    }
-  });
+  test('an overwrite leaves only the new data in the object directory at once; trash and temp files empty after', () => withStore(async (t, store) => {
+    const first = randomBytes(3 * block + 5, 1);
+    const second = randomBytes(2 * block + 7, 2);
+    await store.put(b('bkt'), k('dir/obj'), bodyOf(first), plain);
+    const before = await shardFiles(t, 'dir/obj');
+    expect(before.length).toBe(4);
+    await store.put(b('bkt'), k('dir/obj'), bodyOf(second), plain);
+    const after = await shardFiles(t, 'dir/obj');
+    expect(after.length).toBe(4);
+    for (const f of before) expect(after).not.toContain(f);
+    // Nothing waits in the temp directory either: replaced metadata went straight to the trash.
+    for (const p of t.paths) expect(await entries(join(p, tmpDir))).toEqual([]);
+    expect(await shaOfStream((await store.get(b('bkt'), k('dir/obj'))).stream)).toBe(sha(second));
+
+    await store.delete(b('bkt'), k('dir/obj'));
+    for (const p of t.paths) expect(existsSync(join(p, objectRel('bkt', 'dir/obj')))).toBe(false);
+    await eventually('trash and temp directories empty', async () => {
+      for (const p of t.paths) if ((await entries(join(p, trashDir))).length + (await entries(join(p, tmpDir))).length > 0) return false;
+      return true;
+    });
+  }));
+
+  test('an overwrite removes exactly the files of the version it replaces (one part or many); files no version names are left to healing, which removes them', () => withStore(async (t, store) => {
+    // A two-part version, replaced by a one-part one.
+    const id = await store.createUpload(b('bkt'), k('obj'), { userMeta: {}, internal: {} });
+    const p1 = await store.putPart(b('bkt'), k('obj'), id, 1, bodyOf(randomBytes(5 * block, 1)), { internal: {}, md5: true });
+    const p2 = await store.putPart(b('bkt'), k('obj'), id, 2, bodyOf(randomBytes(block + 3, 2)), { internal: {}, md5: true });
+    await store.completeUpload(b('bkt'), k('obj'), id, [{ partNumber: 1, etag: p1.etag }, { partNumber: 2, etag: p2.etag }], {});
+    const multipart = await shardFiles(t, 'obj');
+    expect(multipart.length).toBe(8);
+    // Data of a write cut short after moving its files in, before its metadata: no version names it.
+    const strays = [0, 2].map((i) => join(t.paths[i]!, objectRel('bkt', 'obj'), 'D0123456789abcdef0123456789abcdef.1'));
+    for (const f of strays) await writeFile(f, randomBytes(1000, 3));
+    const second = randomBytes(3 * block + 5, 4);
+    await store.put(b('bkt'), k('obj'), bodyOf(second), plain);
+    const afterPut = await shardFiles(t, 'obj');
+    for (const f of multipart) expect(afterPut).not.toContain(f);
+    expect(afterPut.length).toBe(4 + strays.length);
+    for (const f of strays) expect(afterPut).toContain(f);
+    // A small (inline) version replaces a file-backed one: no data files remain but the strays.
+    await store.put(b('bkt'), k('obj'), bodyOf(randomBytes(100, 5)), plain);
+    expect((await shardFiles(t, 'obj')).sort()).toEqual([...strays].sort());
+    const third = randomBytes(2 * block, 6);
+    await store.put(b('bkt'), k('obj'), bodyOf(third), plain);
+    expect((await shardFiles(t, 'obj')).length).toBe(4 + strays.length);
+    // Healing a whole object clears what no version names, and the object reads as before.
+    await store.heal(b('bkt'), k('obj'));
+    const healed = await shardFiles(t, 'obj');
+    expect(healed.length).toBe(4);
+    for (const f of strays) expect(healed).not.toContain(f);
+    expect(await shaOfStream((await store.get(b('bkt'), k('obj'))).stream)).toBe(sha(third));
+  }));
 
   test('trash and temp files left by an earlier run are deleted after start, and the store works meanwhile', async () => {
     const t = await tempDrives(4);

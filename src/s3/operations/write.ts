@@ -7,6 +7,7 @@ import type { ObjectInfo, PartInfo } from '../../storage/types.ts';
 import type { RequestContext, S3Deps } from '../context.ts';
 import type { WritePlan, WriteTarget } from '../codec.ts';
 import { checksumInternal } from './checksums.ts';
+import { digestFieldsOf, type BodyDigest } from '../md5-offload.ts';
 
 /** Plaintext bytes to store and, once they ended cleanly, what was learnt about them. */
 export interface PlainBody {
@@ -56,7 +57,7 @@ export function requestBody(ctx: RequestContext, deps: S3Deps, sizeBytesMax: num
 
 /** A copy source's plaintext, hashed on the way through for the new ETag. */
 export function hashedBody(source: ReadableStream<Uint8Array>, expectedBytes?: number): PlainBody {
-  let algorithm: 'md5' | 'sha256' = 'md5';
+  let algorithm: BodyDigest = 'md5';
   let hasher: Bun.CryptoHasher | undefined;
   let sizeBytes = 0;
   let done: PayloadResult | undefined;
@@ -67,7 +68,7 @@ export function hashedBody(source: ReadableStream<Uint8Array>, expectedBytes?: n
       const next = await reader.read();
       if (next.done) {
         const hex = (hasher ?? new Bun.CryptoHasher(algorithm)).digest('hex');
-        done = algorithm === 'sha256' ? { sha256Hex: hex, sizeBytes } : { md5Hex: hex, sizeBytes };
+        done = { ...digestFieldsOf(algorithm, hex), sizeBytes };
         controller.close();
         return;
       }

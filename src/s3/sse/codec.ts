@@ -104,7 +104,7 @@ export function createSseCodec(o: SseCodecOptions): ObjectCodec {
       // The write pipeline hands body chunks over (WritePlan.encode): encrypt them in place.
       encode: (plain) => plain.pipeThrough(sse.encryptStream(objectKey, { random: o.random, reuseInput: true })),
       storedBytes: (plainBytes) => sse.encryptedSize(plainBytes),
-      // SSE-KMS and SSE-C ETags are not the MD5: any digest serves, and SHA-256 costs less.
+      // SSE-KMS and SSE-C ETags are not the MD5: SHA-256 serves as well and costs less.
       ...(etagKey === null ? { etagDigest: 'sha256' as const } : {}),
       finish: async (plain) => {
         // Keyed by this object's (or part's) key, the ETag reveals nothing of the plaintext,
